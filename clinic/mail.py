@@ -1,0 +1,19 @@
+"""Local email: every message becomes one .eml file that a person can open."""
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+
+class EmlFileBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        folder = Path(settings.EMAIL_FILE_PATH)
+        folder.mkdir(parents=True, exist_ok=True)
+        for message in email_messages:
+            stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+            path = folder / f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+            path.write_bytes(message.message().as_bytes())
+        return len(email_messages)

@@ -1,0 +1,22 @@
+"""One machine, nothing to set up: SQLite, file cache, emails as files."""
+
+import secrets
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR
+from .env import env_str
+
+
+def _local_secret_key():
+    # A key generated once per checkout and kept in var/, so sessions survive
+    # restarts without a secret ever being committed.
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _local_secret_key()
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "clinic.mail.EmlFileBackend")

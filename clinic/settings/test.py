@@ -1,0 +1,25 @@
+"""Fast, isolated tests: quick hashing, in-memory email and cache, tasks run
+inline, plain static files (no collectstatic needed)."""
+
+from .base import *  # noqa: F403
+from .env import env_str
+
+SECRET_KEY = "tests-only-not-secret"  # noqa: S105 - used by the test suite alone
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+TASKS = {
+    "default": {
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+        "QUEUES": ["default"],
+    }
+}
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Serve static files straight from the source folders; no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,94 @@
+import logging
+
+from django.contrib.sitemaps import Sitemap
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .models import Specialist
+
+logger = logging.getLogger(__name__)
+
+
+class HomeView(TemplateView):
+    template_name = "clinic/home.html"
+
+
+class AboutView(TemplateView):
+    template_name = "clinic/about.html"
+
+
+class ContactView(TemplateView):
+    template_name = "clinic/contact.html"
+
+
+class PrivacyView(TemplateView):
+    template_name = "clinic/privacy.html"
+
+
+class SpecialistListView(ListView):
+    queryset = Specialist.objects.active()
+    template_name = "clinic/specialist_list.html"
+    context_object_name = "specialists"
+
+
+class SpecialistDetailView(DetailView):
+    queryset = Specialist.objects.active()
+    template_name = "clinic/specialist_detail.html"
+    context_object_name = "specialist"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """For the load balancer: 200 when this instance can reach its database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        logger.exception("Health check: database unreachable")
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /book/",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def csrf_failure(request, reason=""):
+    # A stale form (the tab was open for hours, cookies were cleared): say what
+    # to do instead of Django's technical page.
+    return render(request, "errors/403_csrf.html", status=403)
+
+
+class StaticViewSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.5
+
+    def items(self):
+        return ["clinic:home", "clinic:about", "clinic:contact", "clinic:privacy", "clinic:specialists"]
+
+    def location(self, item):
+        return reverse(item)
+
+
+class SpecialistSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        return Specialist.objects.active()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Serves the site with gunicorn and runs the task worker beside it.
+# Ctrl-C (or any signal) stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DJANGO_SETTINGS_MODULE="${DJANGO_SETTINGS_MODULE:-clinic.settings.dev}"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+"$PY" manage.py db_worker --queue-name default &
+pids+=($!)
+.venv/bin/gunicorn clinic.wsgi:application -c gunicorn.conf.py &
+pids+=($!)
+echo "The clinic site is at http://127.0.0.1:${PORT:-8000}/ (admin: http://127.0.0.1:${PORT:-8000}/${DJANGO_ADMIN_URL:-admin/}). Ctrl-C stops it."
+# Whichever stops first stops the other.
+wait -n

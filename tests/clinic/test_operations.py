@@ -1,0 +1,73 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_ensure_admin_creates_admin_once_and_prints_password(monkeypatch):
+    for name in ["DJANGO_SUPERUSER_USERNAME", "DJANGO_SUPERUSER_PASSWORD", "DJANGO_SUPERUSER_EMAIL"]:
+        monkeypatch.delenv(name, raising=False)
+    out = StringIO()
+    call_command("ensure_admin", stdout=out)
+    password = out.getvalue().split("password: ")[1].split()[0]
+    user = get_user_model().objects.get(username="admin")
+    assert user.is_superuser and user.check_password(password)
+
+    again = StringIO()
+    call_command("ensure_admin", stdout=again)
+    assert "password:" not in again.getvalue()
+    assert get_user_model().objects.count() == 1
+    user.refresh_from_db()
+    assert user.check_password(password)
+
+
+@pytest.mark.django_db
+def test_ensure_admin_uses_the_environment(monkeypatch, client):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "owner")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "a-long-owner-password")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "owner@clinic.example")
+    call_command("ensure_admin", stdout=StringIO())
+    assert client.login(username="owner", password="a-long-owner-password")
+    assert client.get("/admin/").status_code == 200
+
+
+def _run_manage(args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_settings_refuse_to_start_without_secrets():
+    result = _run_manage(["check"], {"DJANGO_SETTINGS_MODULE": "clinic.settings.prod"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_settings_refuse_to_start_without_allowed_hosts():
+    result = _run_manage(
+        ["check"], {"DJANGO_SETTINGS_MODULE": "clinic.settings.prod", "DJANGO_SECRET_KEY": "x" * 60}
+    )
+    assert result.returncode != 0
+    assert "DJANGO_ALLOWED_HOSTS" in result.stderr
+
+
+def test_production_deploy_check_has_no_warnings():
+    result = _run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {
+            "DJANGO_SETTINGS_MODULE": "clinic.settings.prod",
+            "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
+            "DJANGO_ALLOWED_HOSTS": "clinic.example",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
