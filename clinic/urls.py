@@ -14,6 +14,8 @@ sitemaps = {
 
 urlpatterns = [
     path("", include("clinic.site_urls")),
+    path("articles/", include("articles.urls")),
+    path("book/", include("bookings.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

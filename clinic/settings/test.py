@@ -1,5 +1,5 @@
-"""Fast, isolated tests: quick hashing, in-memory email and cache, tasks run
-inline, plain static files (no collectstatic needed)."""
+"""Fast, isolated tests: quick hashing, in-memory email and cache, plain static
+files (no collectstatic needed)."""
 
 from .base import *  # noqa: F403
 from .env import env_str
@@ -13,9 +13,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tasks go through the real database queue, as in production; tests run the
+# worker with `call_command("db_worker", "--batch", "--no-startup-delay")`.
 TASKS = {
     "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"),
+        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }
