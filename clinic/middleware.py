@@ -1,0 +1,54 @@
+import logging
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+LOGIN_STARTED_KEY = "staff_login_started"
+
+
+class StaffSessionLimitMiddleware:
+    """Ends a staff session 12 hours after login, however active it is.
+    (Idle sessions already end with the cookie's 30-minute age.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            started = request.session.setdefault(LOGIN_STARTED_KEY, int(time.time()))
+            if time.time() - started > settings.STAFF_SESSION_MAX_HOURS * 3600:
+                logout(request)
+                return redirect(reverse("admin:login"))
+        return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database is down, visitors get the site's own 503 page (and the
+    load balancer a 503) instead of a traceback; the next request after it is
+    back reconnects by itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError) or (
+            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+        ):
+            logger.error("Database unavailable: %s", type(exception).__name__)
+            html = render_to_string("503.html")
+            response = HttpResponse(html, status=503)
+            response["Retry-After"] = "30"
+            return response
+        return None
