@@ -1,9 +1,35 @@
-from django.db import models
+from functools import cached_property
+
+from django.core.exceptions import ValidationError
+from django.db import connections, models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
+from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
 
 from clinic.models import Specialist
+
+from .links import booking_url
+from .sanitize import clean_body, render_body
+
+WORDS_PER_MINUTE = 200
+
+# What staff can make in the editor; the server-side allowlist in sanitize.py
+# is the authority on what is kept.
+EDITOR_EXTENSIONS = {
+    "Heading": {"levels": [2, 3, 4]},
+    "Bold": True,
+    "Italic": True,
+    "BulletList": True,
+    "OrderedList": True,
+    "Blockquote": True,
+    "HardBreak": True,
+    "HorizontalRule": True,
+    "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto", "tel"]},
+    "Image": True,
+    "History": True,
+}
 
 
 class Topic(models.Model):
@@ -35,12 +61,58 @@ class ArticleQuerySet(models.QuerySet):
         """What the public may see: published, and its publish time has come."""
         return self.filter(status=Article.Status.PUBLISHED, publish_at__lte=timezone.now())
 
+    def scheduled(self):
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=timezone.now())
+
     def awaiting_review(self):
         return self.filter(models.Q(reviewer__isnull=True) | models.Q(last_reviewed__isnull=True))
 
     def review_overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(next_review_due__lt=today)
+
+    def for_listing(self):
+        """Everything a list of article cards shows, in a fixed number of queries."""
+        return self.select_related("author", "primary_topic").prefetch_related("topics")
+
+    def search(self, query):
+        """Full-text search with ranking on PostgreSQL; a plain substring
+        match elsewhere (SQLite in development)."""
+        query = (query or "").strip()
+        if not query:
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            vector = (
+                SearchVector("title", weight="A", config="english")
+                + SearchVector("summary", weight="B", config="english")
+                + SearchVector("body", weight="C", config="english")
+            )
+            search_query = SearchQuery(query, search_type="websearch", config="english")
+            return (
+                self.annotate(search=vector, rank=SearchRank(vector, search_query))
+                .filter(search=search_query)
+                .order_by("-rank", "-publish_at", "-pk")
+            )
+        words = query.split()[:8]
+        condition = models.Q()
+        for word in words:
+            condition &= (
+                models.Q(title__icontains=word)
+                | models.Q(summary__icontains=word)
+                | models.Q(body__icontains=word)
+            )
+        return self.filter(condition)
+
+    @transaction.atomic
+    def publish_now(self):
+        """The admin's bulk action: each article goes through its own method so
+        the history records who published what."""
+        articles = list(self.select_for_update())
+        for article in articles:
+            article.publish_now()
+        return len(articles)
 
 
 class Article(models.Model):
@@ -50,11 +122,20 @@ class Article(models.Model):
         PUBLISHED = "published", "Published"
 
     title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=200, unique=True, help_text="The web address: /articles/<slug>/.")
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        help_text="The web address: /articles/<slug>/. Changing it later keeps the old address working.",
+    )
     summary = models.TextField(
         max_length=400, help_text="One or two sentences shown in lists and under the title."
     )
-    body = models.TextField(help_text="The article. It is cleaned of anything unsafe when saved.")
+    body = ProseEditorField(
+        extensions=EDITOR_EXTENSIONS,
+        sanitize=clean_body,
+        help_text="The article. Use headings for sections: they make the table of contents. "
+        "Anything unsafe is removed when it is saved.",
+    )
     hero_image = models.ImageField(upload_to="articles/", blank=True)
     hero_image_alt = models.CharField(
         max_length=200,
@@ -62,7 +143,12 @@ class Article(models.Model):
         help_text="Required with an image: describe it for people who cannot see it.",
     )
     author = models.ForeignKey(
-        Specialist, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles_written"
+        Specialist,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles_written",
+        help_text="Shown with their credentials. Leave empty for the clinic's editorial team.",
     )
     reviewer = models.ForeignKey(
         Specialist,
@@ -71,17 +157,37 @@ class Article(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="articles_reviewed",
+        help_text="The clinician who checked the article. With a review date it shows "
+        "“Medically reviewed by …”.",
     )
     last_reviewed = models.DateField(
         null=True, blank=True, help_text="When the medical reviewer last checked it."
     )
-    next_review_due = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT)
+    next_review_due = models.DateField(
+        null=True, blank=True, help_text="When it should be checked again; overdue articles are flagged."
+    )
+    status = models.CharField(
+        max_length=12,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Only published articles are public, and only from their publish time.",
+    )
     publish_at = models.DateTimeField(
-        default=timezone.now, help_text="A published article stays hidden until this time."
+        default=timezone.now,
+        help_text="A published article stays hidden until this time: set a future time to schedule it.",
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+    primary_topic = models.ForeignKey(
+        Topic,
+        verbose_name="main topic",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Used for the breadcrumb and to prefill the booking form. "
+        "It is added to the topics when saved.",
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     seo_description = models.CharField(
         "SEO description",
@@ -102,17 +208,109 @@ class Article(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        self.body = clean_body(self.body)
+        with transaction.atomic():
+            self._remember_old_slug()
+            super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    def get_preview_url(self):
+        return reverse("articles:preview", kwargs={"pk": self.pk})
+
+    def clean(self):
+        if self.hero_image and not self.hero_image_alt.strip():
+            raise ValidationError({"hero_image_alt": "Describe the image for people who cannot see it."})
+        if self.last_reviewed and not self.reviewer_id:
+            raise ValidationError({"reviewer": "Say who reviewed the article on that date."})
+        if self.last_reviewed and self.next_review_due and self.next_review_due < self.last_reviewed:
+            raise ValidationError({"next_review_due": "The next review must come after the last one."})
+
+    def _remember_old_slug(self):
+        """A published article's old address keeps answering, with a 301."""
+        if self.pk is None:
+            return
+        old = Article.objects.filter(pk=self.pk).values("slug", "status").first()
+        if old is None:
+            return
+        # The new slug may be one this article (or another) used before.
+        SlugRedirect.objects.filter(old_slug=self.slug).delete()
+        if old["slug"] != self.slug and old["status"] == self.Status.PUBLISHED:
+            SlugRedirect.objects.update_or_create(old_slug=old["slug"], defaults={"article": self})
+
+    def publish_now(self):
+        self.status = self.Status.PUBLISHED
+        if self.publish_at is None or self.publish_at > timezone.now():
+            self.publish_at = timezone.now()
+        self.save(update_fields=["status", "publish_at", "updated"])
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.PUBLISHED and self.publish_at <= timezone.now()
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and self.publish_at > timezone.now()
+
+    @property
+    def is_reviewed(self):
+        return bool(self.reviewer_id and self.last_reviewed)
+
+    @property
+    def review_overdue(self):
+        return bool(self.next_review_due and self.next_review_due < timezone.localdate())
+
+    @property
+    def meta_description(self):
+        return self.seo_description or Truncator(" ".join(self.summary.split())).chars(160)
+
+    @cached_property
+    def rendered_body(self):
+        return render_body(self.body)
+
+    @property
+    def table_of_contents(self):
+        """Sections (h2) with their subsections (h3), for the "On this page" list."""
+        sections = []
+        for heading in self.rendered_body.headings:
+            if heading.level == 2 or not sections:
+                sections.append({"heading": heading, "children": []})
+            elif heading.level == 3:
+                sections[-1]["children"].append(heading)
+        return sections
+
+    @property
+    def reading_minutes(self):
+        return max(1, round(self.rendered_body.word_count / WORDS_PER_MINUTE))
+
+    @property
+    def main_topic(self):
+        """The article's main topic: the one chosen, else its first topic.
+        Uses prefetched topics, so it costs no query in lists."""
+        if self.primary_topic_id:
+            return self.primary_topic
+        topics = list(self.topics.all())
+        return topics[0] if topics else None
+
+    @property
+    def shows_helplines(self):
+        return any(topic.is_mental_health for topic in self.topics.all())
+
+    @property
+    def booking_url(self):
+        topic = self.main_topic
+        return booking_url(topic.slug if topic else "", self.slug)
 
 
 class Reference(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="references")
     title = models.CharField(max_length=300)
-    publisher = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True, help_text="Journal, organisation or publisher.")
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     url = models.URLField("URL", blank=True, max_length=500)
-    order = models.PositiveSmallIntegerField(default=0)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers are listed first.")
 
     class Meta:
         ordering = ["order", "pk"]

@@ -1,0 +1,139 @@
+from django.contrib import admin, messages
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import Article, Reference, SlugRedirect, Topic
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "is_mental_health"]
+    list_filter = ["is_mental_health"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["specialists"]
+
+
+class ReferenceInline(admin.TabularInline):
+    model = Reference
+    extra = 1
+    fields = ["order", "title", "publisher", "year", "url"]
+    ordering = ["order", "pk"]
+
+
+class SlugRedirectInline(admin.TabularInline):
+    model = SlugRedirect
+    extra = 0
+    fields = ["old_slug", "created"]
+    readonly_fields = ["created"]
+    verbose_name_plural = "old addresses (they redirect here)"
+
+
+class ReviewStateFilter(admin.SimpleListFilter):
+    title = "clinical review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("awaiting", "Awaiting clinical review"), ("overdue", "Review overdue"), ("ok", "Up to date")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "awaiting":
+            return queryset.awaiting_review()
+        if self.value() == "overdue":
+            return queryset.review_overdue()
+        if self.value() == "ok":
+            overdue = Q(next_review_due__lt=timezone.localdate())
+            return queryset.exclude(pk__in=queryset.awaiting_review().values("pk")).exclude(overdue)
+        return queryset
+
+
+@admin.register(Article)
+class ArticleAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "status_label",
+        "topic_list",
+        "author",
+        "reviewer",
+        "publish_at",
+        "review_state",
+    ]
+    list_filter = ["status", ReviewStateFilter, "topics", "reviewer"]
+    list_select_related = ["author", "reviewer"]
+    search_fields = ["title", "summary", "slug", "body"]
+    date_hierarchy = "publish_at"
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["author", "reviewer"]
+    filter_horizontal = ["topics"]
+    inlines = [ReferenceInline, SlugRedirectInline]
+    actions = ["publish_now", "send_for_review"]
+    readonly_fields = ["created", "updated"]
+    history_list_display = ["status", "publish_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "summary", "body"]}),
+        ("Topics", {"fields": ["primary_topic", "topics"]}),
+        ("Image", {"fields": ["hero_image", "hero_image_alt"], "classes": ["collapse"]}),
+        (
+            "Authors and clinical review",
+            {"fields": ["author", "reviewer", "last_reviewed", "next_review_due"]},
+        ),
+        (
+            "Publishing",
+            {"fields": ["status", "publish_at", "seo_description", "noindex", "created", "updated"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="status", ordering="status")
+    def status_label(self, obj):
+        if obj.is_scheduled:
+            return format_html(
+                "Scheduled for {}", timezone.localtime(obj.publish_at).strftime("%d %b %Y %H:%M")
+            )
+        return obj.get_status_display()
+
+    @admin.display(description="topics")
+    def topic_list(self, obj):
+        return ", ".join(topic.name for topic in obj.topics.all())
+
+    @admin.display(description="clinical review")
+    def review_state(self, obj):
+        if not obj.is_reviewed:
+            return "Awaiting clinical review"
+        if obj.review_overdue:
+            return format_html("<strong>Review overdue</strong> (due {})", obj.next_review_due)
+        return f"Reviewed {obj.last_reviewed:%d %b %Y}"
+
+    def view_on_site(self, obj):
+        # Until an article is public, "view on site" shows the staff preview.
+        return obj.get_absolute_url() if obj.is_public else obj.get_preview_url()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        if article.primary_topic_id and not article.topics.filter(pk=article.primary_topic_id).exists():
+            article.topics.add(article.primary_topic)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.action(description="Publish the selected articles now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        count = queryset.publish_now()
+        self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
+
+    @admin.action(description="Send the selected articles for clinical review", permissions=["change"])
+    def send_for_review(self, request, queryset):
+        count = 0
+        for article in queryset.exclude(status=Article.Status.PUBLISHED):
+            article.status = Article.Status.IN_REVIEW
+            article.save(update_fields=["status", "updated"])
+            count += 1
+        self.message_user(request, f"Sent {count} article(s) for review.", messages.SUCCESS)

@@ -1,0 +1,35 @@
+from django.contrib.syndication.views import Feed
+from django.urls import reverse_lazy
+
+from clinic.models import ClinicProfile
+
+from .models import Article
+
+
+class LatestArticlesFeed(Feed):
+    link = reverse_lazy("articles:list")
+    description_template = None
+
+    def title(self):
+        return f"{ClinicProfile.load().name}: health articles"
+
+    def description(self):
+        return "New and updated articles on mental health, relationships and wellbeing."
+
+    def items(self):
+        return Article.objects.published().select_related("author")[:20]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_pubdate(self, item):
+        return item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated
+
+    def item_author_name(self, item):
+        return item.author.display_name if item.author else ClinicProfile.load().name

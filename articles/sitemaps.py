@@ -1,0 +1,32 @@
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from .models import Article, Topic
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.8
+
+    def items(self):
+        return Article.objects.published().filter(noindex=False).only("slug", "updated")
+
+    def lastmod(self, item):
+        return item.updated
+
+
+class TopicSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.6
+
+    def items(self):
+        published = Q(articles__status=Article.Status.PUBLISHED, articles__publish_at__lte=timezone.now())
+        return (
+            Topic.objects.annotate(latest=Max("articles__updated", filter=published))
+            .filter(latest__isnull=False)
+            .order_by("name")
+        )
+
+    def lastmod(self, item):
+        return item.latest

@@ -1,0 +1,87 @@
+"""schema.org JSON-LD for article pages."""
+
+import json
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+# The escapes Django's json_script uses: the data can never close the
+# <script> element or open a comment inside it.
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def json_ld_script(data):
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+def _person(specialist, absolute):
+    person = {
+        "@type": "Person",
+        "name": specialist.name,
+        "jobTitle": specialist.title,
+        "url": absolute(specialist.get_absolute_url()),
+    }
+    if specialist.credentials:
+        person["honorificSuffix"] = specialist.credentials
+    return person
+
+
+def clinic_data(clinic, absolute):
+    return {
+        "@type": "MedicalClinic",
+        "name": clinic.name,
+        "url": absolute("/"),
+        "telephone": clinic.phone,
+        "email": clinic.email,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": clinic.street_address,
+            "addressLocality": clinic.locality,
+            "addressRegion": clinic.region,
+            "postalCode": clinic.postal_code,
+            "addressCountry": clinic.country,
+        },
+    }
+
+
+def medical_web_page(article, request, clinic):
+    def absolute(path):
+        return request.build_absolute_uri(path)
+
+    publisher = clinic_data(clinic, absolute)
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalWebPage",
+        "headline": article.title,
+        "name": article.title,
+        "description": article.meta_description,
+        "url": absolute(article.get_absolute_url()),
+        "inLanguage": "en-IN",
+        "datePublished": article.publish_at,
+        "dateModified": article.updated,
+        "about": [
+            {"@type": "MedicalCondition" if topic.is_mental_health else "Thing", "name": topic.name}
+            for topic in article.topics.all()
+        ],
+        "author": _person(article.author, absolute) if article.author else publisher,
+        "reviewedBy": _person(article.reviewer, absolute) if article.reviewer else None,
+        "lastReviewed": article.last_reviewed if article.is_reviewed else None,
+        "citation": [
+            {
+                "@type": "CreativeWork",
+                "name": reference.title,
+                **({"publisher": reference.publisher} if reference.publisher else {}),
+                **({"datePublished": str(reference.year)} if reference.year else {}),
+                **({"url": reference.url} if reference.url else {}),
+            }
+            for reference in article.references.all()
+        ],
+        "publisher": publisher,
+    }
+    # Unreviewed articles say nothing about a review rather than "null".
+    data = {key: value for key, value in data.items() if value is not None}
+    if article.hero_image:
+        data["image"] = absolute(article.hero_image.url)
+    return data

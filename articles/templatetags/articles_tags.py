@@ -1,0 +1,24 @@
+from django import template
+
+from ..links import booking_url as _booking_url
+from ..models import Article
+from ..structured_data import json_ld_script, medical_web_page
+
+register = template.Library()
+
+
+@register.inclusion_tag("articles/includes/latest_articles.html")
+def latest_articles(count=3):
+    articles = Article.objects.published().select_related("author")[:count]
+    return {"articles": list(articles)}
+
+
+@register.simple_tag
+def booking_url(topic=None, article=None):
+    """The booking form's address with the topic and article filled in."""
+    return _booking_url(getattr(topic, "slug", topic or ""), getattr(article, "slug", article or ""))
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    return json_ld_script(medical_web_page(article, context["request"], context["clinic"]))

@@ -1,0 +1,116 @@
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.generic import DetailView, ListView
+
+from .caching import cache_public_page
+from .models import Article, SlugRedirect, Topic
+
+RELATED_LIMIT = 3
+
+
+class ArticleListView(ListView):
+    """All articles, newest first; with ?q= the search results instead."""
+
+    template_name = "articles/article_list.html"
+    context_object_name = "articles"
+    paginate_by = 10
+
+    def get_query(self):
+        return " ".join(self.request.GET.get("q", "").split())[:100]
+
+    def get_queryset(self):
+        articles = Article.objects.published()
+        if query := self.get_query():
+            articles = articles.search(query)
+        return articles.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["query"] = self.get_query()
+        return context
+
+
+class TopicView(ListView):
+    template_name = "articles/topic_detail.html"
+    context_object_name = "articles"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return Article.objects.published().filter(topics=self.topic).for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+    preview = False
+
+    def get_queryset(self):
+        articles = Article.objects.all() if self.preview else Article.objects.published()
+        return articles.select_related("author", "reviewer", "primary_topic").prefetch_related(
+            "topics", "references"
+        )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            if self.preview:
+                raise
+            moved = (
+                SlugRedirect.objects.filter(old_slug=kwargs["slug"], article__in=Article.objects.published())
+                .select_related("article")
+                .first()
+            )
+            if moved is None:
+                raise
+            return redirect(moved.article, permanent=True)
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if self.preview:
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["preview"] = self.preview
+        context["related_articles"] = self.related_articles()
+        return context
+
+    def related_articles(self):
+        """Published articles sharing the most topics with this one (one query)."""
+        topic_ids = [topic.pk for topic in self.object.topics.all()]
+        if not topic_ids:
+            return []
+        return list(
+            Article.objects.published()
+            .exclude(pk=self.object.pk)
+            .filter(topics__in=topic_ids)
+            .annotate(shared=Count("topics", filter=Q(topics__in=topic_ids)))
+            .order_by("-shared", "-publish_at", "-pk")
+            .only("title", "slug", "summary", "publish_at")[:RELATED_LIMIT]
+        )
+
+
+article_list = cache_public_page(ArticleListView.as_view())
+topic_detail = cache_public_page(TopicView.as_view())
+article_detail = cache_public_page(ArticleDetailView.as_view())
+_preview_view = ArticleDetailView.as_view(preview=True)
+
+
+@never_cache
+def article_preview(request, pk):
+    """Any article, whatever its status, exactly as the public will see it;
+    for staff who may view articles, nobody else."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not (request.user.is_staff and request.user.has_perm("articles.view_article")):
+        raise PermissionDenied
+    return _preview_view(request, pk=pk)
