@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from articles.models import Article, Reference, Topic
+from bookings.models import generate_reference
 from clinic.models import Specialist
 
 
@@ -69,3 +70,59 @@ class ReferenceFactory(factory.django.DjangoModelFactory):
     publisher = "World Health Organization"
     year = 2023
     url = "https://www.who.int/news-room/questions-and-answers/item/stress"
+
+
+# ---- Bookings ----
+
+
+def next_open_day(days_ahead=3):
+    """A date the clinic is open, comfortably past the minimum notice."""
+    from clinic.models import ClinicProfile
+
+    open_days = ClinicProfile.load().open_weekday_numbers or set(range(7))
+    day = timezone.localdate() + timezone.timedelta(days=days_ahead)
+    while day.weekday() not in open_days:
+        day += timezone.timedelta(days=1)
+    return day
+
+
+class ConsultationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.ConsultationRequest"
+
+    reference = factory.LazyFunction(generate_reference)
+    submission_key = factory.Sequence(lambda n: f"factory-key-{n}")
+    name = factory.Sequence(lambda n: f"Visitor {n}")
+    email = factory.Sequence(lambda n: f"visitor{n}@example.com")
+    phone = "+919876543210"
+    contact_by_email = True
+    contact_by_phone = True
+    concern = factory.SubFactory(TopicFactory)
+    message = ""
+    mode = "in_clinic"
+    window1_date = factory.LazyFunction(next_open_day)
+    window1_part = "morning"
+    age_statement = "adult"
+    safe_now = "yes"
+    urgent = factory.LazyAttribute(lambda o: o.safe_now == "no")
+    consent_notice_version = "2026-11-01"
+    consented_at = factory.LazyFunction(timezone.now)
+
+
+class InternalNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.InternalNote"
+
+    request = factory.SubFactory(ConsultationRequestFactory)
+    author = factory.SubFactory(UserFactory)
+    text = "Called, no answer; will try again after 4 pm."
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.Appointment"
+
+    request = factory.SubFactory(ConsultationRequestFactory)
+    specialist = factory.SubFactory(SpecialistFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
+    end = factory.LazyAttribute(lambda o: o.start + timezone.timedelta(minutes=50))

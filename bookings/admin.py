@@ -1,0 +1,374 @@
+import csv
+import logging
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.timesince import timesince
+from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.models import ClinicProfile
+
+from . import services
+from .models import Appointment, ConsultationRequest, InternalNote
+
+logger = logging.getLogger(__name__)
+Status = ConsultationRequest.Status
+
+VISITOR_FIELDS = [
+    "reference",
+    "created",
+    "name",
+    "email",
+    "phone",
+    "contact_channels_display",
+    "discreet",
+    "age_statement",
+    "concern",
+    "message",
+    "mode",
+    "preferred_specialist",
+    "preferred_times",
+    "language",
+    "safe_now",
+    "urgent",
+    "consent_notice_version",
+    "consented_at",
+    "source_article",
+    "campaign",
+]
+STATUS_FIELDS = [
+    "status",
+    "contacted_at",
+    "scheduled_at",
+    "completed_at",
+    "cancelled_at",
+    "no_show_at",
+    "spam_at",
+]
+
+
+class AssignedToMeFilter(admin.SimpleListFilter):
+    title = "assigned to"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Me"), ("nobody", "Nobody")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.assigned_to(request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = "queue"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        hours = ClinicProfile.load().response_time_hours
+        return [
+            ("awaiting", "Awaiting first contact"),
+            ("urgent", "Urgent and open"),
+            ("overdue", f"Waiting longer than {hours} hours"),
+            ("open", "Open"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "awaiting":
+            return queryset.awaiting_contact()
+        if value == "urgent":
+            return queryset.urgent_open()
+        if value == "overdue":
+            return queryset.waiting_longer_than(ClinicProfile.load().response_time_hours)
+        if value == "open":
+            return queryset.open()
+        return queryset
+
+
+class InternalNoteInline(admin.TabularInline):
+    model = InternalNote
+    fields = ["text", "author", "created"]
+    readonly_fields = ["author", "created"]
+    extra = 1
+    can_delete = False
+    verbose_name_plural = "internal notes (staff only)"
+
+    def has_change_permission(self, request, obj=None):
+        # A note is a record of what happened: it is added, never rewritten.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class ConsultationRequestAdminForm(forms.ModelForm):
+    change_status_to = forms.ChoiceField(
+        label="Move to",
+        required=False,
+        help_text="The next steps this request can take. The time of the change is recorded.",
+    )
+
+    class Meta:
+        model = ConsultationRequest
+        fields = ["assigned_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = self.instance.allowed_transitions() if self.instance.pk else []
+        self.fields["change_status_to"].choices = [("", "Keep as it is")] + [
+            (status.value, status.label) for status in allowed
+        ]
+
+
+@admin.register(ConsultationRequest)
+class ConsultationRequestAdmin(SimpleHistoryAdmin):
+    form = ConsultationRequestAdminForm
+    list_display = [
+        "reference",
+        "name",
+        "status",
+        "urgent",
+        "concern",
+        "mode",
+        "time_waiting",
+        "assigned_to",
+        "created",
+    ]
+    list_display_links = ["reference", "name"]
+    list_filter = [
+        QueueFilter,
+        "status",
+        "urgent",
+        "concern",
+        "mode",
+        ("preferred_specialist", admin.RelatedOnlyFieldListFilter),
+        AssignedToMeFilter,
+        "created",
+    ]
+    list_select_related = ["concern", "assigned_to"]
+    search_fields = ["=reference", "name", "email", "phone"]
+    search_help_text = "Search by reference, name, email or phone number."
+    date_hierarchy = "created"
+    list_per_page = 50
+    actions = ["assign_to_me", "mark_contacted", "mark_spam", "export_csv"]
+    inlines = [InternalNoteInline]
+    readonly_fields = VISITOR_FIELDS + STATUS_FIELDS
+    history_list_display = []
+    object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
+    fieldsets = [
+        ("Workflow", {"fields": ["status", "change_status_to", "assigned_to"]}),
+        (
+            "Who",
+            {
+                "fields": [
+                    "reference",
+                    "created",
+                    "name",
+                    "email",
+                    "phone",
+                    "contact_channels_display",
+                    "discreet",
+                    "age_statement",
+                    "language",
+                ]
+            },
+        ),
+        ("Safety", {"fields": ["safe_now", "urgent"]}),
+        (
+            "What they asked for",
+            {"fields": ["concern", "message", "mode", "preferred_specialist", "preferred_times"]},
+        ),
+        (
+            "Consent and source",
+            {"fields": ["consent_notice_version", "consented_at", "source_article", "campaign"]},
+        ),
+        (
+            "Status times",
+            {
+                "fields": [
+                    "contacted_at",
+                    "scheduled_at",
+                    "completed_at",
+                    "cancelled_at",
+                    "no_show_at",
+                    "spam_at",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def revert_disabled(self, request, obj=None):
+        # What the visitor sent is read-only, and history is a record, not an undo button.
+        return True
+
+    def has_add_permission(self, request):
+        # Requests come from visitors, with their own consent; staff do not invent them.
+        return False
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("bookings.export_consultationrequest")
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        digits = "".join(ch for ch in search_term if ch.isdigit())
+        if len(digits) >= 6:
+            # Phone numbers are stored as +91…; let "98765 43210" find them.
+            queryset |= self.model.objects.filter(phone__contains=digits[-10:])
+        return queryset, may_have_duplicates
+
+    @admin.display(description="time waiting")
+    def time_waiting(self, obj):
+        since = obj.waiting_since()
+        return timesince(since) if since else "—"
+
+    @admin.display(description="contact by")
+    def contact_channels_display(self, obj):
+        text = obj.contact_channels_display
+        return text or "—"
+
+    @admin.display(description="preferred times")
+    def preferred_times(self, obj):
+        return "; ".join(f"{day:%a %d %b %Y}, {part}" for day, part in obj.preferred_windows)
+
+    @admin.display(description="campaign")
+    def campaign(self, obj):
+        parts = [
+            f"{name.removeprefix('utm_')}={getattr(obj, name)}"
+            for name in ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+            if getattr(obj, name)
+        ]
+        return ", ".join(parts) or "—"
+
+    def save_model(self, request, obj, form, change):
+        if "assigned_to" in form.changed_data:
+            assignee = form.cleaned_data["assigned_to"]
+            obj._change_reason = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
+        super().save_model(request, obj, form, change)
+        target = form.cleaned_data.get("change_status_to")
+        if target:
+            obj.transition_to(target, user=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        notes = formset.save(commit=False)
+        for note in notes:
+            note.author = request.user
+            note.save()
+        if notes:
+            services.record_note(form.instance, request.user)
+        formset.save_m2m()
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        count = queryset.assign_to(request.user)
+        self.message_user(request, f"{count} request(s) assigned to you.", messages.SUCCESS)
+
+    @admin.action(description="Mark contacted", permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.CONTACTED)
+
+    @admin.action(description="Mark spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._bulk_transition(request, queryset, Status.SPAM)
+
+    def _bulk_transition(self, request, queryset, status):
+        selected = queryset.count()
+        changed = queryset.transition_to(status, user=request.user)
+        self.message_user(request, f"{changed} request(s) marked {status.label.lower()}.", messages.SUCCESS)
+        if changed < selected:
+            self.message_user(
+                request,
+                f"{selected - changed} request(s) left as they were: their status cannot move to "
+                f"{status.label.lower()}.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Export selected as CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="consultation-requests-{stamp}.csv"'
+        response["Cache-Control"] = "no-store"
+        writer = csv.writer(response)
+        writer.writerow(CSV_COLUMNS)
+        rows = queryset.select_related("concern", "preferred_specialist", "assigned_to", "source_article")
+        for obj in rows:
+            writer.writerow([_csv_safe(value) for value in csv_row(obj)])
+        # Counts and who, never what: this line may end up in shared logs.
+        logger.info("User %s exported %d consultation requests", request.user.pk, len(rows))
+        return response
+
+
+CSV_COLUMNS = [
+    "reference",
+    "created",
+    "status",
+    "urgent",
+    "name",
+    "email",
+    "phone",
+    "contact by",
+    "discreet",
+    "age",
+    "help with",
+    "message",
+    "mode",
+    "preferred specialist",
+    "preferred times",
+    "language",
+    "assigned to",
+    "source article",
+]
+
+
+def csv_row(obj):
+    return [
+        obj.reference,
+        timezone.localtime(obj.created).isoformat(timespec="minutes"),
+        obj.get_status_display(),
+        "yes" if obj.urgent else "no",
+        obj.name,
+        obj.email,
+        str(obj.phone),
+        obj.contact_channels_display,
+        "yes" if obj.discreet else "no",
+        obj.get_age_statement_display(),
+        obj.concern_display,
+        obj.message,
+        obj.get_mode_display(),
+        obj.preferred_specialist.name if obj.preferred_specialist_id else "No preference",
+        "; ".join(f"{day:%Y-%m-%d} {part}" for day, part in obj.preferred_windows),
+        obj.get_language_display(),
+        obj.assigned_to.get_username() if obj.assigned_to_id else "",
+        obj.source_article.title if obj.source_article_id else "",
+    ]
+
+
+def _csv_safe(value):
+    # A cell starting with = + - @ runs as a formula in a spreadsheet.
+    text = str(value)
+    if text[:1] in ("=", "-", "@", "\t", "\r") or (text[:1] == "+" and not text[1:].isdigit()):
+        return "'" + text
+    return text
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    list_display = ["request", "specialist", "start", "end", "mode", "status"]
+    list_filter = ["status", "mode", "specialist"]
+    list_select_related = ["request", "specialist"]
+    autocomplete_fields = ["request"]
+    date_hierarchy = "start"
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        initial.setdefault("start", start)
+        initial.setdefault("end", start + timedelta(minutes=50))
+        return initial

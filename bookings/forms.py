@@ -1,0 +1,387 @@
+import re
+import secrets
+from datetime import timedelta
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from phonenumber_field.formfields import PhoneNumberField
+
+from articles.models import Article, Topic
+from clinic.models import ClinicProfile, Specialist
+
+from .models import ConsultationRequest, DayPart, Mode, window_start
+
+SUBMISSION_SALT = "bookings.submission-key"
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+CHANNELS = [("email", "Email"), ("phone", "Phone call"), ("sms", "SMS"), ("whatsapp", "WhatsApp")]
+WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
+UTM_FIELDS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+
+
+def new_submission_key():
+    return signing.Signer(salt=SUBMISSION_SALT).sign(secrets.token_urlsafe(24))
+
+
+def min_notice_hours():
+    return getattr(settings, "BOOKING_MIN_NOTICE_HOURS", 24)
+
+
+def max_days_ahead():
+    return getattr(settings, "BOOKING_MAX_DAYS_AHEAD", 90)
+
+
+def clean_slug(value):
+    """A slug from a link, or "" when it is not one (so nothing odd reaches a query)."""
+    value = (value or "").strip()
+    return value if SLUG_RE.match(value) else ""
+
+
+class QuietHiddenField(forms.CharField):
+    """Hidden bookkeeping (campaign, source): the visitor cannot see or fix
+    these, so odd values are tidied rather than reported."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, *, max_length=100, **kwargs):
+        self.keep = max_length
+        super().__init__(required=False, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\x00", "")[: self.keep]
+
+    def run_validators(self, value):
+        pass
+
+
+class ConsultationRequestForm(forms.ModelForm):
+    contact_channels = forms.MultipleChoiceField(
+        label="How may we contact you?",
+        choices=CHANNELS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["email", "phone"],
+        help_text="Choose one or more.",
+        error_messages={"required": "Please choose at least one way for us to contact you."},
+    )
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": "We can only reply if you agree to this. Please tick the box."},
+    )
+    submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    source_article = QuietHiddenField(max_length=200)
+    utm_source = QuietHiddenField()
+    utm_medium = QuietHiddenField()
+    utm_campaign = QuietHiddenField()
+    utm_term = QuietHiddenField()
+    utm_content = QuietHiddenField()
+
+    class Meta:
+        model = ConsultationRequest
+        fields = [
+            "name",
+            "email",
+            "phone",
+            "discreet",
+            "concern",
+            "message",
+            "mode",
+            "preferred_specialist",
+            "window1_date",
+            "window1_part",
+            "window2_date",
+            "window2_part",
+            "window3_date",
+            "window3_part",
+            "language",
+            "age_statement",
+            "safe_now",
+        ]
+        labels = {
+            "name": "Your name",
+            "email": "Email address",
+            "phone": "Phone number",
+            "discreet": "Discreet messages only",
+            "concern": "What would you like help with?",
+            "message": "Anything you would like us to know (optional)",
+            "mode": "How would you like to meet?",
+            "preferred_specialist": "Preferred specialist",
+            "window1_date": "Date",
+            "window1_part": "Time of day",
+            "window2_date": "Date",
+            "window2_part": "Time of day",
+            "window3_date": "Date",
+            "window3_part": "Time of day",
+            "language": "Preferred language",
+            "age_statement": "About you",
+            "safe_now": "Are you safe right now?",
+        }
+        help_texts = {
+            "name": "The name you would like us to use. It need not be your full name.",
+            "email": "We send your reference here.",
+            "phone": "An Indian number, or any number with its country code (+44 …).",
+            "discreet": "Texts and voicemails will not mention the clinic or any health matter.",
+            "message": "A line or two is enough. Please don't share detailed medical history here; "
+            "you can tell your specialist in person. At most 1,000 characters.",
+            "preferred_specialist": "Leave it as “No preference” and we will suggest someone suited to you.",
+        }
+        widgets = {
+            "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+            "mode": forms.RadioSelect,
+            "age_statement": forms.RadioSelect,
+            "safe_now": forms.RadioSelect,
+            "window1_date": forms.DateInput(attrs={"type": "date"}),
+            "window2_date": forms.DateInput(attrs={"type": "date"}),
+            "window3_date": forms.DateInput(attrs={"type": "date"}),
+        }
+        error_messages = {
+            "name": {"required": "Please tell us what to call you."},
+            "email": {
+                "required": "Please give an email address so we can send your reference.",
+                "invalid": "Please check the email address; it should look like name@example.com.",
+            },
+            "phone": {"required": "Please give a phone number."},
+            "window1_date": {
+                "required": "Please choose a date that suits you.",
+                "invalid": "Please enter a date, for example 2026-12-24.",
+            },
+            "window2_date": {"invalid": "Please enter a date, for example 2026-12-24."},
+            "window3_date": {"invalid": "Please enter a date, for example 2026-12-24."},
+            "window1_part": {"required": "Please choose a time of day."},
+            "age_statement": {"required": "Please tell us who the consultation is for."},
+            "safe_now": {"required": "Please answer this question; it helps us reach you in time."},
+        }
+
+    def __init__(self, *args, profile=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.profile = profile or ClinicProfile.load()
+        fields = self.fields
+        fields["name"].max_length = 120
+        fields["phone"] = PhoneNumberField(
+            region="IN",
+            label=self._meta.labels["phone"],
+            help_text=self._meta.help_texts["phone"],
+            error_messages={
+                "required": "Please give a phone number.",
+                "invalid": "Please enter a valid phone number, for example 98765 43210.",
+            },
+            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        )
+        fields["concern"].queryset = Topic.objects.all()
+        fields["concern"].empty_label = "Something else, or not sure"
+        fields["preferred_specialist"].queryset = Specialist.objects.bookable()
+        fields["preferred_specialist"].empty_label = "No preference"
+        fields["mode"].choices = list(Mode.choices)
+        fields["safe_now"].choices = ConsultationRequest.SafeNow.choices
+        fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
+        fields["window1_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
+        for n in (2, 3):
+            fields[f"window{n}_part"].choices = [("", "—"), *DayPart.choices]
+        fields["consent"].label = format_html(
+            'I agree that {} may use these details to reply to this request, as the <a href="{}">privacy notice</a> explains.',
+            self.profile.name,
+            reverse("clinic:privacy"),
+        )
+        fields["message"].error_messages["max_length"] = (
+            "Please keep the message to 1,000 characters (it has %(show_value)d). "
+            "You can tell us more when we talk."
+        )
+        fields["name"].error_messages["max_length"] = "Please keep the name to 120 characters."
+        autocomplete = {"name": "name", "email": "email"}
+        for name, value in autocomplete.items():
+            fields[name].widget.attrs["autocomplete"] = value
+        self.helper = self._helper()
+
+    def _helper(self):
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
+            Fieldset(
+                "About you",
+                "name",
+                "email",
+                "phone",
+                "contact_channels",
+                "discreet",
+                "age_statement",
+                css_class="booking-form__section",
+            ),
+            Fieldset(
+                "What you would like help with",
+                "concern",
+                "message",
+                css_class="booking-form__section",
+            ),
+            Fieldset(
+                "Your consultation",
+                "mode",
+                "preferred_specialist",
+                "language",
+                HTML(
+                    '<p class="booking-form__hint">When would suit you? Give up to three choices; '
+                    "the first is needed. We are open {{ clinic.opening_hours }}.</p>"
+                ),
+                Div(
+                    HTML('<p class="booking-form__window-title">First choice</p>'),
+                    Div("window1_date", "window1_part", css_class="booking-form__window-fields"),
+                    css_class="booking-form__window",
+                ),
+                Div(
+                    HTML('<p class="booking-form__window-title">Second choice (optional)</p>'),
+                    Div("window2_date", "window2_part", css_class="booking-form__window-fields"),
+                    css_class="booking-form__window",
+                ),
+                Div(
+                    HTML('<p class="booking-form__window-title">Third choice (optional)</p>'),
+                    Div("window3_date", "window3_part", css_class="booking-form__window-fields"),
+                    css_class="booking-form__window",
+                ),
+                css_class="booking-form__section",
+            ),
+            Fieldset(
+                "Your safety",
+                Div("safe_now", css_class="booking-safety__question"),
+                HTML('{% include "bookings/includes/safety_help.html" %}'),
+                css_class="booking-form__section booking-safety",
+            ),
+            Fieldset(
+                "Your privacy",
+                HTML(
+                    '<p class="booking-form__hint">Only the clinic team who arrange your consultation '
+                    "read this. We never put your reason for contacting us in an email subject or a text.</p>"
+                ),
+                "consent",
+                css_class="booking-form__section",
+            ),
+            "submission_key",
+            "source_article",
+            *UTM_FIELDS,
+            Submit("send", "Send my request", css_class="btn-lg booking-form__submit"),
+        )
+        return helper
+
+    # Prefill from the link that brought the visitor here.
+    @classmethod
+    def initial_from_query(cls, query):
+        initial = {"submission_key": new_submission_key()}
+        topic_slug = clean_slug(query.get("topic"))
+        article_slug = clean_slug(query.get("article"))
+        specialist_slug = clean_slug(query.get("specialist"))
+        if topic_slug:
+            initial["concern_slug"] = topic_slug
+        if article_slug:
+            initial["source_article"] = article_slug
+        if specialist_slug:
+            initial["specialist_slug"] = specialist_slug
+        for name in UTM_FIELDS:
+            value = query.get(name, "").replace("\x00", "")[:100]
+            if value:
+                initial[name] = value
+        return initial
+
+    def apply_slug_prefill(self):
+        """Turn topic and specialist slugs into choices, using the choice lists
+        the form loads anyway, so prefilling costs no extra query."""
+        topic_slug = self.initial.pop("concern_slug", "")
+        specialist_slug = self.initial.pop("specialist_slug", "")
+        if topic_slug:
+            for topic in self.fields["concern"].queryset:
+                if topic.slug == topic_slug:
+                    self.initial["concern"] = topic.pk
+        if specialist_slug:
+            for specialist in self.fields["preferred_specialist"].queryset:
+                if specialist.slug == specialist_slug:
+                    self.initial["preferred_specialist"] = specialist.pk
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Please tell us what to call you.")
+        return name
+
+    def clean_submission_key(self):
+        value = self.cleaned_data.get("submission_key", "")
+        try:
+            return signing.Signer(salt=SUBMISSION_SALT).unsign(value)
+        except signing.BadSignature:
+            # Not from our form (or mangled): a fresh key, so the visitor can
+            # simply send again; nothing they typed is lost.
+            self.data = self.data.copy()
+            self.data["submission_key"] = new_submission_key()
+            raise forms.ValidationError(
+                "Something went wrong with this form. Please check your details and send it again."
+            ) from None
+
+    def clean_source_article(self):
+        slug = clean_slug(self.cleaned_data.get("source_article"))
+        if not slug:
+            return None
+        return Article.objects.published().filter(slug=slug).first()
+
+    def _check_window(self, n, earliest, latest, open_days):
+        day = self.cleaned_data.get(f"window{n}_date")
+        part = self.cleaned_data.get(f"window{n}_part")
+        if day is None and not part:
+            return None
+        if day is None:
+            if f"window{n}_date" not in self.errors:
+                self.add_error(f"window{n}_date", "Please choose a date for this time of day.")
+            return None
+        if not part:
+            self.add_error(f"window{n}_part", "Please choose a time of day for this date.")
+            return None
+        start = window_start(day, part)
+        today = timezone.localdate()
+        if day < today or (day == today and start <= timezone.now()):
+            self.add_error(f"window{n}_date", "This date has passed. Please choose a day from tomorrow on.")
+        elif day.weekday() not in open_days:
+            self.add_error(
+                f"window{n}_date",
+                f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day.",
+            )
+        elif start < earliest:
+            self.add_error(
+                f"window{n}_date",
+                f"We need at least {min_notice_hours()} hours' notice. Please choose a later day or time.",
+            )
+        elif day > latest:
+            self.add_error(
+                f"window{n}_date",
+                f"Please choose a day within the next {max_days_ahead()} days.",
+            )
+        else:
+            return (day, part)
+        return None
+
+    def clean(self):
+        cleaned = super().clean()
+        earliest = timezone.now() + timedelta(hours=min_notice_hours())
+        latest = timezone.localdate() + timedelta(days=max_days_ahead())
+        open_days = self.profile.open_weekday_numbers or set(range(7))
+        seen = set()
+        for n in (1, 2, 3):
+            window = self._check_window(n, earliest, latest, open_days)
+            if window is not None and window in seen:
+                self.add_error(f"window{n}_date", "You have chosen this day and time already.")
+            elif window is not None:
+                seen.add(window)
+        return cleaned
+
+    def save(self, commit=False):
+        consultation = super().save(commit=False)
+        channels = set(self.cleaned_data["contact_channels"])
+        consultation.contact_by_email = "email" in channels
+        consultation.contact_by_phone = "phone" in channels
+        consultation.contact_by_sms = "sms" in channels
+        consultation.contact_by_whatsapp = "whatsapp" in channels
+        consultation.submission_key = self.cleaned_data["submission_key"]
+        consultation.source_article = self.cleaned_data["source_article"]
+        for name in UTM_FIELDS:
+            setattr(consultation, name, self.cleaned_data[name])
+        return consultation

@@ -1,0 +1,467 @@
+import secrets
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact, LessThanOrEqual
+from django.urls import reverse
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_update_with_history
+
+from articles.models import Article, Topic
+from clinic.models import Specialist
+
+# No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 8
+
+
+def generate_reference():
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+class DayPart(models.TextChoices):
+    MORNING = "morning", "Morning (10 am to 1 pm)"
+    AFTERNOON = "afternoon", "Afternoon (1 pm to 4 pm)"
+    EVENING = "evening", "Evening (4 pm to 7 pm)"
+
+    @classmethod
+    def start_time(cls, part):
+        return {cls.MORNING: time(10), cls.AFTERNOON: time(13), cls.EVENING: time(16)}[part]
+
+
+class Mode(models.TextChoices):
+    IN_CLINIC = "in_clinic", "In the clinic"
+    VIDEO = "video", "Video call"
+    PHONE = "phone", "Phone call"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    SCHEDULED = "scheduled", "Scheduled"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+    SPAM = "spam", "Spam"
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    HINDI = "hi", "Hindi"
+    PUNJABI = "pa", "Punjabi"
+    URDU = "ur", "Urdu"
+    BENGALI = "bn", "Bengali"
+    MARATHI = "mr", "Marathi"
+    TAMIL = "ta", "Tamil"
+    TELUGU = "te", "Telugu"
+
+
+class AgeStatement(models.TextChoices):
+    ADULT = "adult", "I am 18 or older"
+    GUARDIAN = "guardian", "I am booking for someone else, as their parent or guardian"
+
+
+class SafeNow(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+
+
+# The one place the workflow is defined: which status may follow which.
+TRANSITIONS = {
+    Status.NEW: {Status.CONTACTED, Status.SCHEDULED, Status.CANCELLED, Status.SPAM},
+    Status.CONTACTED: {Status.SCHEDULED, Status.CANCELLED, Status.SPAM},
+    Status.SCHEDULED: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+    Status.NO_SHOW: {Status.SCHEDULED, Status.CANCELLED},
+    Status.SPAM: {Status.NEW},
+    Status.COMPLETED: set(),
+    Status.CANCELLED: set(),
+}
+STATUS_STAMPS = {
+    Status.NEW: "created",
+    Status.CONTACTED: "contacted_at",
+    Status.SCHEDULED: "scheduled_at",
+    Status.COMPLETED: "completed_at",
+    Status.CANCELLED: "cancelled_at",
+    Status.NO_SHOW: "no_show_at",
+    Status.SPAM: "spam_at",
+}
+OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
+
+
+class InvalidTransition(Exception):
+    """A status change the workflow does not allow."""
+
+
+class ConsultationRequestQuerySet(models.QuerySet):
+    def awaiting_contact(self):
+        return self.filter(status=ConsultationRequest.Status.NEW)
+
+    def open(self):
+        return self.filter(status__in=ConsultationRequest.OPEN_STATUSES)
+
+    def urgent_open(self):
+        return self.open().filter(urgent=True)
+
+    def waiting_longer_than(self, hours, now=None):
+        now = now or timezone.now()
+        return self.awaiting_contact().filter(created__lt=now - timedelta(hours=hours))
+
+    def assigned_to(self, user):
+        return self.filter(assigned_to=user)
+
+    def not_spam(self):
+        return self.exclude(status=ConsultationRequest.Status.SPAM)
+
+    def transition_to(self, status, user=None):
+        """The bulk twin of ConsultationRequest.transition_to: rows whose status
+        may not move to `status` are left alone. Returns how many changed."""
+        status = ConsultationRequest.Status(status)
+        sources = [s for s, targets in ConsultationRequest.TRANSITIONS.items() if status in targets]
+        changed = list(self.filter(status__in=sources))
+        now = timezone.now()
+        for consultation in changed:
+            consultation._apply_status(status, now)
+        fields = ["status", ConsultationRequest.STATUS_STAMPS[status], "updated"]
+        bulk_update_with_history(
+            changed,
+            ConsultationRequest,
+            fields,
+            default_user=user,
+            default_change_reason=f"Marked {status.label.lower()}",
+        )
+        return len(changed)
+
+    def assign_to(self, user, by=None):
+        changed = list(self.exclude(assigned_to=user))
+        now = timezone.now()
+        for consultation in changed:
+            consultation.assigned_to = user
+            consultation.updated = now
+        bulk_update_with_history(
+            changed,
+            ConsultationRequest,
+            ["assigned_to", "updated"],
+            default_user=by or user,
+            default_change_reason=f"Assigned to {user.get_username()}",
+        )
+        return len(changed)
+
+
+class ConsultationRequest(models.Model):
+    """What a visitor sent from the booking form, and how the clinic handles it."""
+
+    Status = Status
+    Language = Language
+    AgeStatement = AgeStatement
+    SafeNow = SafeNow
+    TRANSITIONS = TRANSITIONS
+    STATUS_STAMPS = STATUS_STAMPS
+    OPEN_STATUSES = OPEN_STATUSES
+
+    reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
+    # A random key from the form, so a double-clicked submit finds the request
+    # the first click saved instead of creating a second one.
+    submission_key = models.CharField(max_length=64, unique=True, editable=False)
+
+    name = models.CharField("name", max_length=120, help_text="How they would like to be addressed.")
+    email = models.EmailField()
+    phone = PhoneNumberField(region="IN")
+    contact_by_email = models.BooleanField("email", default=False)
+    contact_by_phone = models.BooleanField("phone call", default=False)
+    contact_by_sms = models.BooleanField("SMS", default=False)
+    contact_by_whatsapp = models.BooleanField("WhatsApp", default=False)
+    discreet = models.BooleanField(
+        "discreet messages only",
+        default=True,
+        help_text="Nothing that names the clinic or a health matter in texts or voicemail.",
+    )
+
+    concern = models.ForeignKey(
+        Topic,
+        verbose_name="help with",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consultation_requests",
+        help_text="Empty means “Something else”.",
+    )
+    message = models.TextField(max_length=1000, blank=True)
+    mode = models.CharField(max_length=10, choices=Mode, default=Mode.IN_CLINIC)
+    preferred_specialist = models.ForeignKey(
+        Specialist,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consultation_requests",
+        help_text="Empty means no preference.",
+    )
+    window1_date = models.DateField("first choice: date")
+    window1_part = models.CharField("first choice: time", max_length=10, choices=DayPart)
+    window2_date = models.DateField("second choice: date", null=True, blank=True)
+    window2_part = models.CharField("second choice: time", max_length=10, choices=DayPart, blank=True)
+    window3_date = models.DateField("third choice: date", null=True, blank=True)
+    window3_part = models.CharField("third choice: time", max_length=10, choices=DayPart, blank=True)
+    language = models.CharField(
+        "preferred language", max_length=2, choices=Language, default=Language.ENGLISH
+    )
+    age_statement = models.CharField("age", max_length=10, choices=AgeStatement)
+    safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
+    urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
+
+    consent_notice_version = models.CharField("privacy notice version agreed to", max_length=20)
+    consented_at = models.DateTimeField("consent given at")
+
+    source_article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consultation_requests",
+        help_text="The article whose call to action led here.",
+    )
+    utm_source = models.CharField(max_length=100, blank=True)
+    utm_medium = models.CharField(max_length=100, blank=True)
+    utm_campaign = models.CharField(max_length=100, blank=True)
+    utm_term = models.CharField(max_length=100, blank=True)
+    utm_content = models.CharField(max_length=100, blank=True)
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_consultation_requests",
+        help_text="The member of staff looking after this request.",
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(auto_now=True)
+    contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    scheduled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    no_show_at = models.DateTimeField("no-show at", null=True, blank=True, editable=False)
+    spam_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ConsultationRequestQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated", "submission_key"])
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "consultation request"
+        permissions = [("export_consultationrequest", "Can export consultation requests as CSV")]
+        indexes = [models.Index(fields=["status", "created"], name="bookings_status_created_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Exact(Length("reference"), REFERENCE_LENGTH),
+                name="bookings_reference_length",
+                violation_error_message="A reference has exactly 8 characters.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=Status.values),
+                name="bookings_status_valid",
+                violation_error_message="Unknown status.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mode__in=Mode.values),
+                name="bookings_mode_valid",
+                violation_error_message="Unknown consultation mode.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contact_by_email=True)
+                | models.Q(contact_by_phone=True)
+                | models.Q(contact_by_sms=True)
+                | models.Q(contact_by_whatsapp=True),
+                name="bookings_some_contact_channel",
+                violation_error_message="Choose at least one way to contact you.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(safe_now="no") | models.Q(urgent=True),
+                name="bookings_not_safe_is_urgent",
+                violation_error_message="A request from someone who is not safe is urgent.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(consent_notice_version=""),
+                name="bookings_consent_recorded",
+                violation_error_message="A request needs the visitor's consent.",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("message"), 1000),
+                name="bookings_message_length",
+                violation_error_message="The message can be at most 1,000 characters.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window1_part__in=DayPart.values),
+                name="bookings_window1_complete",
+                violation_error_message="Choose a time of day for the first date.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window2_date__isnull=True, window2_part="")
+                | models.Q(window2_date__isnull=False, window2_part__in=DayPart.values),
+                name="bookings_window2_complete",
+                violation_error_message="Give both a date and a time of day.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(window3_date__isnull=True, window3_part="")
+                | models.Q(window3_date__isnull=False, window3_part__in=DayPart.values),
+                name="bookings_window3_complete",
+                violation_error_message="Give both a date and a time of day.",
+            ),
+            # Every status after "new" carries the time it was reached.
+            *[
+                models.CheckConstraint(
+                    condition=~models.Q(status=status) | models.Q(**{f"{stamp}__isnull": False}),
+                    name=f"bookings_{status}_stamped",
+                    violation_error_message=f"A {status.label.lower()} request records when that happened.",
+                )
+                for status, stamp in STATUS_STAMPS.items()
+                if status != Status.NEW
+            ],
+        ]
+
+    def __str__(self):
+        # The reference only: this appears in admin logs and messages.
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("admin:bookings_consultationrequest_change", args=[self.pk])
+
+    @property
+    def contact_channels(self):
+        pairs = [
+            ("email", self.contact_by_email),
+            ("phone", self.contact_by_phone),
+            ("sms", self.contact_by_sms),
+            ("whatsapp", self.contact_by_whatsapp),
+        ]
+        return [name for name, chosen in pairs if chosen]
+
+    @property
+    def contact_channels_display(self):
+        labels = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
+        return ", ".join(labels[name] for name in self.contact_channels)
+
+    @property
+    def preferred_windows(self):
+        """[(date, day part label), ...] in the visitor's order of preference."""
+        windows = []
+        for n in (1, 2, 3):
+            day, part = getattr(self, f"window{n}_date"), getattr(self, f"window{n}_part")
+            if day and part:
+                windows.append((day, DayPart(part).label))
+        return windows
+
+    @property
+    def concern_display(self):
+        return self.concern.name if self.concern_id else "Something else"
+
+    def waiting_since(self):
+        """When the visitor started waiting for a first contact, or None."""
+        return self.created if self.status == self.Status.NEW else None
+
+    def allowed_transitions(self):
+        return sorted(self.TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
+
+    def can_transition_to(self, status):
+        return status in self.TRANSITIONS[self.Status(self.status)]
+
+    def _apply_status(self, status, now):
+        self.status = status
+        setattr(self, self.STATUS_STAMPS[status], now)
+        self.updated = now
+
+    def transition_to(self, status, user=None):
+        status = self.Status(status)
+        if not self.can_transition_to(status):
+            raise InvalidTransition(
+                f"A {self.get_status_display().lower()} request cannot be marked {status.label.lower()}."
+            )
+        self._apply_status(status, timezone.now())
+        self._change_reason = f"Marked {status.label.lower()}"
+        if user is not None:
+            self._history_user = user
+        self.save(update_fields=["status", self.STATUS_STAMPS[status], "updated"])
+
+    def assign(self, user, by=None):
+        self.assigned_to = user
+        self._change_reason = f"Assigned to {user.get_username()}" if user else "Unassigned"
+        if by is not None:
+            self._history_user = by
+        self.save(update_fields=["assigned_to", "updated"])
+
+
+def window_start(day, part):
+    """The moment a preferred window opens, in the clinic's time zone."""
+    return timezone.make_aware(datetime.combine(day, DayPart.start_time(part)))
+
+
+class InternalNote(models.Model):
+    """A note staff keep on a request; visitors never see these."""
+
+    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    text = models.TextField("note", max_length=4000)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        verbose_name = "internal note"
+
+    def __str__(self):
+        return f"Note by {self.author or 'someone'} on {self.created:%d %b %Y %H:%M}"
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status=Appointment.Status.BOOKED)
+
+    def on_day(self, day):
+        start = timezone.make_aware(datetime.combine(day, time.min))
+        return self.filter(start__gte=start, start__lt=start + timedelta(days=1))
+
+    def today(self):
+        return self.live().on_day(timezone.localdate())
+
+
+class Appointment(models.Model):
+    """A consultation fixed in time with a specialist. Scheduling rules (no
+    overlaps, working hours) arrive with the appointments work."""
+
+    class Status(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="appointments")
+    specialist = models.ForeignKey(Specialist, on_delete=models.PROTECT, related_name="appointments")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    mode = models.CharField(max_length=10, choices=Mode, default=Mode.IN_CLINIC)
+    status = models.CharField(max_length=10, choices=Status, default=Status.BOOKED)
+
+    objects = AppointmentQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = "appointment"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")),
+                name="bookings_appointment_ends_after_start",
+                violation_error_message="An appointment must end after it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.request} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("admin:bookings_appointment_change", args=[self.pk])

@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+from django import template
+from django.db.models import Count, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from clinic.models import ClinicProfile
+
+from ..models import Appointment, ConsultationRequest
+
+register = template.Library()
+WEEKS = 12
+BAR_STEPS = 10
+
+
+@register.simple_tag(takes_context=True)
+def booking_dashboard(context):
+    """The reception queue for the admin index, or None for staff who may not
+    see requests (editors see nothing of them, not even counts)."""
+    request = context.get("request")
+    if request is None or not request.user.has_perm("bookings.view_consultationrequest"):
+        return None
+    hours = ClinicProfile.load().response_time_hours
+    now = timezone.now()
+    requests = ConsultationRequest.objects.all()
+    counts = requests.aggregate(
+        new=Count("pk", filter=Q(status=ConsultationRequest.Status.NEW)),
+        urgent=Count("pk", filter=Q(urgent=True, status__in=ConsultationRequest.OPEN_STATUSES)),
+        overdue=Count(
+            "pk", filter=Q(status=ConsultationRequest.Status.NEW, created__lt=now - timedelta(hours=hours))
+        ),
+    )
+    return {
+        **counts,
+        "hours": hours,
+        "today": Appointment.objects.today().count(),
+        "weeks": weekly_counts(now),
+        "top_articles": top_articles(),
+    }
+
+
+def weekly_counts(now):
+    this_week = timezone.localdate(now) - timedelta(days=timezone.localdate(now).weekday())
+    first = this_week - timedelta(weeks=WEEKS - 1)
+    rows = (
+        ConsultationRequest.objects.not_spam()
+        .filter(created__date__gte=first)
+        .annotate(week=TruncWeek("created"))
+        .values("week")
+        .annotate(n=Count("pk"))
+    )
+    by_week = {}
+    for row in rows:
+        week = row["week"]
+        week = timezone.localdate(week) if hasattr(week, "hour") else week
+        by_week[week] = by_week.get(week, 0) + row["n"]
+    highest = max(by_week.values(), default=0)
+    weeks = []
+    for i in range(WEEKS):
+        start = first + timedelta(weeks=i)
+        n = by_week.get(start, 0)
+        # Bar heights come in steps that CSS classes draw: no inline styles.
+        step = 0 if not highest else max(1 if n else 0, round(n * BAR_STEPS / highest))
+        weeks.append({"start": start, "count": n, "step": step})
+    return weeks
+
+
+def top_articles(limit=5):
+    return list(
+        ConsultationRequest.objects.not_spam()
+        .filter(source_article__isnull=False)
+        .values("source_article__title")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "source_article__title")[:limit]
+    )
