@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup lint format install install-dev
+.PHONY: run test setup lint format bench lighthouse
 
 run: $(VENV)/.installed setup
 	./scripts/serve.sh
@@ -40,3 +40,13 @@ $(VENV)/.installed: $(VENV)/bin/python requirements.txt
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
+
+# Benchmarks (not part of the test suite): see README, "Benchmarks".
+bench: $(VENV)/.installed-dev
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "The benchmark needs wrk: apt-get install wrk"; exit 1; }
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+lighthouse: $(VENV)/.installed-dev
+	./scripts/install-chromium.sh
+	cd bench/lighthouse && npm ci --no-audit --no-fund --silent
+	$(PY) bench/lighthouse.py $(LIGHTHOUSE_ARGS)
