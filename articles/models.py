@@ -22,6 +22,7 @@ EDITOR_EXTENSIONS = {
     "Bold": True,
     "Italic": True,
     "BulletList": True,
+    "ListItem": True,
     "OrderedList": True,
     "Blockquote": True,
     "HardBreak": True,
