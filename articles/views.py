@@ -32,6 +32,7 @@ class ArticleListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["query"] = self.get_query()
+        context["topics"] = Topic.objects.only("name", "slug")
         return context
 
 
