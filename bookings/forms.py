@@ -7,6 +7,7 @@ from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.forms.models import construct_instance
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -311,12 +312,14 @@ class ConsultationRequestForm(forms.ModelForm):
             return signing.Signer(salt=SUBMISSION_SALT).unsign(value)
         except signing.BadSignature:
             # Not from our form (or mangled): a fresh key, so the visitor can
-            # simply send again; nothing they typed is lost.
+            # simply send again; nothing they typed is lost. Reported above the
+            # form, since the field itself is hidden.
             self.data = self.data.copy()
             self.data["submission_key"] = new_submission_key()
-            raise forms.ValidationError(
-                "Something went wrong with this form. Please check your details and send it again."
-            ) from None
+            self.add_error(
+                None, "Something went wrong with this form. Please check your details and send it again."
+            )
+            return ""
 
     def clean_source_article(self):
         slug = clean_slug(self.cleaned_data.get("source_article"))
@@ -372,6 +375,19 @@ class ConsultationRequestForm(forms.ModelForm):
             elif window is not None:
                 seen.add(window)
         return cleaned
+
+    def _post_clean(self):
+        # The checks above are the friendly face of the database constraints,
+        # which still guard the insert: asking the database again would cost
+        # a query per constraint. The choice fields have already found the
+        # topic and specialist among the allowed ones, so their existence is
+        # not checked twice either.
+        exclude = {*self._get_validation_exclusions(), "concern", "preferred_specialist"}
+        try:
+            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
+            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except forms.ValidationError as error:
+            self._update_errors(error)
 
     def save(self, commit=False):
         consultation = super().save(commit=False)
