@@ -100,7 +100,7 @@ def test_generated_forms_through_form_and_service(clinic_profile, overrides):
     form = ConsultationRequestForm(data, profile=clinic_profile)
     before = ConsultationRequest.objects.count()
     if form.is_valid():
-        consultation, created = submit_request(form.save(commit=False))
+        _, created = submit_request(form.save(commit=False))
         assert created and ConsultationRequest.objects.count() == before + 1
         again = ConsultationRequestForm(data, profile=clinic_profile)
         assert again.is_valid()
