@@ -110,7 +110,7 @@ class ArticleQuerySet(models.QuerySet):
     def publish_now(self):
         """The admin's bulk action: each article goes through its own method so
         the history records who published what."""
-        articles = list(self.select_for_update())
+        articles = list(self.select_related(None).prefetch_related(None).select_for_update())
         for article in articles:
             article.publish_now()
         return len(articles)
