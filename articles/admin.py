@@ -3,6 +3,7 @@ import hashlib
 import re
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +47,7 @@ class ReferenceInline(admin.TabularInline):
     extra = 1
     fields = ["order", "title", "publisher", "year", "url"]
     ordering = ["order", "pk"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class SlugRedirectInline(admin.TabularInline):

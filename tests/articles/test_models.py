@@ -117,3 +117,18 @@ def test_postgresql_search_ranks_title_matches_first_and_stems_words():
     in_title = ArticleFactory(title="Worries at night", summary="When worry keeps you up.", body="<p>x</p>")
     results = list(Article.objects.published().search("worrying"))
     assert results == [in_title, in_body]
+
+
+def test_an_image_needs_alt_text_and_a_review_date_needs_a_reviewer():
+    from django.core.exceptions import ValidationError
+
+    article = ArticleFactory.build(
+        hero_image="articles/room.jpg", hero_image_alt=" ", last_reviewed=datetime.date.today()
+    )
+    with pytest.raises(ValidationError) as error:
+        article.clean()
+    assert "hero_image_alt" in error.value.message_dict
+    article.hero_image_alt = "A quiet consulting room"
+    with pytest.raises(ValidationError) as error:
+        article.clean()
+    assert "reviewer" in error.value.message_dict
