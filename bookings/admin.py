@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from clinic.models import ClinicProfile
 
@@ -107,6 +108,20 @@ class InternalNoteInline(admin.TabularInline):
         return super().get_queryset(request).select_related("author")
 
 
+class ReadableHistory(HistoricalRecordContextHelper):
+    """History deltas in the words staff use: labels instead of stored codes,
+    "nobody" instead of a placeholder for an empty assignment."""
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or getattr(value, "pk", 0) is None:
+            return "nobody" if field.is_relation else "—"
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return value
+
+
 class ConsultationRequestAdminForm(forms.ModelForm):
     change_status_to = forms.ChoiceField(
         label="Move to",
@@ -129,6 +144,10 @@ class ConsultationRequestAdminForm(forms.ModelForm):
 @admin.register(ConsultationRequest)
 class ConsultationRequestAdmin(SimpleHistoryAdmin):
     form = ConsultationRequestAdminForm
+
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
     list_display = [
         "reference",
         "name",
@@ -160,6 +179,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     inlines = [InternalNoteInline]
     readonly_fields = VISITOR_FIELDS + STATUS_FIELDS
     history_list_display = []
+    object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
     fieldsets = [
         ("Workflow", {"fields": ["status", "change_status_to", "assigned_to"]}),
@@ -203,6 +223,11 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+
+    view_on_site = False
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistory(self.model, historical_record)
 
     def revert_disabled(self, request, obj=None):
         # What the visitor sent is read-only, and history is a record, not an undo button.
@@ -250,7 +275,9 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         if "assigned_to" in form.changed_data:
             assignee = form.cleaned_data["assigned_to"]
             obj._change_reason = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
-        super().save_model(request, obj, form, change)
+        if not change or "assigned_to" in form.changed_data:
+            # Saving an unchanged request would add an empty line to its history.
+            super().save_model(request, obj, form, change)
         target = form.cleaned_data.get("change_status_to")
         if target:
             obj.transition_to(target, user=request.user)

@@ -129,6 +129,7 @@ class ConsultationRequestForm(forms.ModelForm):
             "discreet": "Texts and voicemails will not mention the clinic or any health matter.",
             "message": "A line or two is enough. Please don't share detailed medical history here; "
             "you can tell your specialist in person. At most 1,000 characters.",
+            "concern": "If nothing fits, choose “Something else, or not sure”.",
             "preferred_specialist": "Leave it as “No preference” and we will suggest someone suited to you.",
         }
         widgets = {
@@ -182,7 +183,7 @@ class ConsultationRequestForm(forms.ModelForm):
         fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
         fields["window1_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
         for n in (2, 3):
-            fields[f"window{n}_part"].choices = [("", "—"), *DayPart.choices]
+            fields[f"window{n}_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
         fields["consent"].label = format_html(
             'I agree that {} may use these details to reply to this request, as the <a href="{}">privacy notice</a> explains.',
             self.profile.name,
@@ -214,7 +215,7 @@ class ConsultationRequestForm(forms.ModelForm):
                 css_class="booking-form__section",
             ),
             Fieldset(
-                "What you would like help with",
+                "How we can help",
                 "concern",
                 "message",
                 css_class="booking-form__section",

@@ -1,0 +1,141 @@
+import importlib
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from bookings.models import ConsultationRequest
+from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
+from tests.factories import (
+    ArticleFactory,
+    ConsultationRequestFactory,
+    TopicFactory,
+    UserFactory,
+    next_open_day,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+VIEWPORTS = [("phone", PHONE), ("desktop", DESKTOP)]
+
+
+def fits(page, viewport):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= viewport["width"], f"{page.url} scrolls sideways at {viewport['width']}px"
+
+
+@pytest.mark.parametrize("viewport_name,viewport", VIEWPORTS)
+def test_visitor_books_from_an_article(page, viewport_name, viewport):
+    topic = TopicFactory(name="Anxiety", slug="anxiety")
+    article = ArticleFactory(title="Calming a racing mind", slug="calming-a-racing-mind", topics=[topic])
+    page.set_viewport_size(viewport)
+    page.goto(article.get_absolute_url())
+    page.locator("main").get_by_role("link", name="Book a consultation").first.click()
+    page.wait_for_url(re.compile(r"/book/\?"))
+    assert page.get_by_label("What would you like help with?").input_value() == str(topic.pk)
+    check_axe(page, f"booking form at {viewport_name}")
+    fits(page, viewport)
+    screenshot(page, f"booking-form-{viewport_name}")
+
+    # Sending with nothing filled in: messages beside the fields, nothing lost.
+    page.get_by_label("Your name").fill("Priya 🙂")
+    page.get_by_role("button", name="Send my request").click()
+    expect(page.get_by_role("heading", name="Please check a few things")).to_be_visible()
+    assert page.get_by_label("Your name").input_value() == "Priya 🙂"
+    expect(page.get_by_text("Please give an email address")).to_be_visible()
+    check_axe(page, f"booking form with errors at {viewport_name}")
+    screenshot(page, f"booking-form-errors-{viewport_name}")
+
+    page.get_by_label("Email address").fill("priya@example.com")
+    page.get_by_label("Phone number").fill("98765 43210")
+    page.locator("input[name='window1_date']").fill(next_open_day().isoformat())
+    page.locator("select[name='window1_part']").select_option("evening")
+    page.get_by_label("Video call").check()
+    page.get_by_label("I am 18 or older").check()
+    page.get_by_label("No", exact=True).check()
+    help_box = page.locator("[data-safety-help]")
+    assert "is-prominent" in (help_box.get_attribute("class") or "")
+    expect(help_box.get_by_text("14416")).to_be_visible()
+    screenshot(page, f"booking-form-not-safe-{viewport_name}")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    page.get_by_role("button", name="Send my request").click()
+
+    page.wait_for_url("**/book/thanks/**")
+    consultation = ConsultationRequest.objects.get()
+    expect(page.get_by_role("heading", name="Thank you, we have your request")).to_be_visible()
+    assert page.locator("[data-reference]").inner_text() == consultation.reference
+    assert consultation.source_article == article and consultation.concern == topic
+    assert consultation.name == "Priya 🙂"
+    check_axe(page, f"thank-you page at {viewport_name}")
+    fits(page, viewport)
+    screenshot(page, f"booking-thanks-{viewport_name}")
+
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    acknowledgement = next(m for m in mail.outbox if m.to == ["priya@example.com"])
+    assert consultation.reference in acknowledgement.body
+
+
+def log_in(page, username, password):
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+
+
+def run_action(page, reference, action):
+    page.get_by_role("row").filter(has_text=reference).get_by_role("checkbox").check()
+    page.locator("select[name='action']").select_option(label=action)
+    page.get_by_role("button", name="Go").click()
+
+
+@pytest.mark.parametrize("viewport_name,viewport", VIEWPORTS)
+def test_reception_works_a_request_from_the_dashboard(page, viewport_name, viewport):
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    # Transactional tests empty the database, groups from migrations included.
+    importlib.import_module("bookings.migrations.0002_staff_groups").create_groups(apps, None)
+    user = UserFactory(username="reception", password="a-long-reception-password")
+    user.groups.add(Group.objects.get(name="Reception"))
+    consultation = ConsultationRequestFactory(name="Priya <b>Sharma</b>", concern=TopicFactory(name="Stress"))
+    page.set_viewport_size(viewport)
+    log_in(page, "reception", "a-long-reception-password")
+
+    dashboard = page.locator(".booking-dashboard")
+    expect(dashboard.get_by_text("new, awaiting contact")).to_be_visible()
+    check_axe(page, f"admin dashboard at {viewport_name}")
+    screenshot(page, f"admin-dashboard-{viewport_name}")
+    dashboard.get_by_role("link", name=re.compile("new, awaiting contact")).click()
+    expect(page.get_by_role("link", name=consultation.reference)).to_be_visible()
+    expect(page.get_by_text("Priya <b>Sharma</b>").first).to_be_visible()
+
+    run_action(page, consultation.reference, "Assign to me")
+    expect(page.get_by_text("1 request(s) assigned to you.")).to_be_visible()
+    run_action(page, consultation.reference, "Mark contacted")
+    expect(page.get_by_text("1 request(s) marked contacted.")).to_be_visible()
+    check_axe(page, f"admin request list at {viewport_name}")
+    screenshot(page, f"admin-requests-{viewport_name}")
+
+    # Marked contacted, it has left the "awaiting" queue: find it among "mine".
+    page.goto("/admin/bookings/consultationrequest/?assigned=me")
+    page.get_by_role("link", name=consultation.reference).click()
+    page.locator("textarea[name='notes-0-text']").fill("Called; prefers evenings, discreet.")
+    screenshot(page, f"admin-request-{viewport_name}")
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.get_by_text("Called; prefers evenings, discreet.").first).to_be_visible()
+
+    page.get_by_role("link", name="History").click()
+    history = page.locator("#change-history")
+    for text in ["Assigned to reception", "Marked contacted", "Internal note added"]:
+        expect(history.get_by_text(text).first).to_be_visible()
+    expect(history.get_by_text("reception").first).to_be_visible()
+    check_axe(page, f"admin request history at {viewport_name}")
+    screenshot(page, f"admin-history-{viewport_name}")
+
+    consultation.refresh_from_db()
+    assert consultation.status == ConsultationRequest.Status.CONTACTED
+    assert consultation.assigned_to == user
+    assert consultation.notes.get().author == user
