@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -9,7 +11,10 @@ BOOK_URL = "/book/"
 
 
 def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    # The worker closes connections it thinks are stale, and a connection
+    # inside a test's transaction looks stale to it: keep it open here.
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
 def form_data(**overrides):
