@@ -126,7 +126,8 @@ class Article(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="The web address: /articles/<slug>/. Changing it later keeps the old address working.",
+        help_text="The end of the web address, e.g. stress-at-work for /articles/stress-at-work/. "
+        "Changing it later keeps the old address working.",
     )
     summary = models.TextField(
         max_length=400, help_text="One or two sentences shown in lists and under the title."
