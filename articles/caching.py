@@ -12,6 +12,7 @@ and no SQL.
 """
 
 import hashlib
+import logging
 import time
 from functools import wraps
 
@@ -20,8 +21,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import quote_etag
+
+logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pages:content-version"
 PAGE_TIMEOUT = 60 * 60
@@ -45,12 +48,21 @@ def _new_version():
     return {"token": time.time_ns(), "next_publish": next_publish.timestamp() if next_publish else None}
 
 
+def _store_new_version():
+    try:
+        cache.set(VERSION_KEY, _new_version(), None)
+    except Exception:
+        # A cache that is down must not undo an editor's save; pages are
+        # re-rendered once it is back, as the stored version is gone with it.
+        logger.exception("Could not start a new page-cache version")
+
+
 def bump_content_version(**kwargs):
     """Start a new content version (signal receiver friendly). It is started
     again when the transaction commits, so a reader who filled the cache
     between the change and the commit does not keep the old page."""
-    cache.set(VERSION_KEY, _new_version(), None)
-    transaction.on_commit(lambda: cache.set(VERSION_KEY, _new_version(), None))
+    _store_new_version()
+    transaction.on_commit(_store_new_version, robust=True)
 
 
 def current_version(version=None):
@@ -94,6 +106,8 @@ def _answer(request, response, etag):
     response["ETag"] = etag
     # Browsers check back every time (a 304 is cheap), so an edit shows at once.
     patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+    # Signed-in staff are served fresh pages; shared caches must not mix them up.
+    patch_vary_headers(response, ["Cookie"])
     return get_conditional_response(request, etag=etag, response=response)
 
 
