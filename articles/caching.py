@@ -11,12 +11,14 @@ A hit costs one round trip to the cache (the version and the page together)
 and no SQL.
 """
 
+import functools
 import hashlib
 import logging
 import time
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseNotModified
@@ -74,9 +76,26 @@ def current_version(version=None):
     return version
 
 
+@functools.cache
+def build_token():
+    """Pages name their CSS and images by hashed file names, so a deploy with
+    new static files starts new cache keys: nobody is served a page that
+    points at the previous release's files. PAGE_CACHE_BUILD (e.g. the
+    release's commit) does the same for template-only changes."""
+    parts = [str(getattr(settings, "PAGE_CACHE_BUILD", ""))]
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    try:
+        if manifest and staticfiles_storage.exists(manifest):
+            with staticfiles_storage.open(manifest) as file:
+                parts.append(hashlib.sha256(file.read()).hexdigest())
+    except OSError:
+        logger.warning("No static files manifest to tell releases apart in the page cache")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 def _page_key(request):
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"pages:{request.get_host()}:{digest}"
+    return f"pages:{build_token()}:{request.get_host()}:{digest}"
 
 
 def _is_cacheable_request(request):

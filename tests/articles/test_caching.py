@@ -110,3 +110,20 @@ def test_home_is_cached_and_invalidated(client, article):
     ArticleFactory(title="A brand new article")
     home = client.get("/")
     assert home["X-Page-Cache"] == "miss" and "A brand new article" in home.content.decode()
+
+
+def test_a_new_release_starts_new_cache_keys(client, article, settings):
+    from articles.caching import build_token
+
+    client.get(article.get_absolute_url())
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    settings.PAGE_CACHE_BUILD = "next-release"
+    build_token.cache_clear()
+    try:
+        assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    finally:
+        build_token.cache_clear()
+
+
+def test_topic_page_offers_booking_for_that_topic(client, topic, article):
+    assert 'href="/book/?topic=anxiety"' in client.get(topic.get_absolute_url()).content.decode()
