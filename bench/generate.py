@@ -61,7 +61,7 @@ def generate():
 
 def measure_pages(paths):
     """SQL queries of each page on a cold cache, as the first visitor sees it."""
-    client = Client()
+    client = Client(SERVER_NAME="127.0.0.1")
     queries = {}
     for name, path in paths.items():
         with CaptureQueriesContext(connection) as captured:
@@ -112,7 +112,7 @@ def prepare_posts(path, count):
 def check_one_post(path):
     """The prepared POSTs are accepted: the first one, sent in-process, redirects."""
     cookie, body = Path(path).read_text().splitlines()[0].split("\t")
-    client = Client(enforce_csrf_checks=True)
+    client = Client(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
     client.cookies[settings.CSRF_COOKIE_NAME] = cookie.split("=", 1)[1]
     response = client.post(
         "/book/",
@@ -136,7 +136,7 @@ def main(out_path, posts_path, post_count):
         "booking_form": "/book/",
     }
     # The static file the pages are measured against: the article page's own bytes.
-    html = Client().get(paths["article"], secure=True).content
+    html = Client(SERVER_NAME="127.0.0.1").get(paths["article"], secure=True).content
     static_file = Path(settings.STATIC_ROOT) / "bench" / "article-copy.html"
     static_file.parent.mkdir(parents=True, exist_ok=True)
     static_file.write_bytes(html)

@@ -134,3 +134,23 @@ def test_favicon_is_served(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"].endswith("img/favicon.svg")
+
+
+def test_error_pages_render_without_the_request_context(rf):
+    """Django renders the 400 and 500 pages without context processors (the
+    failure may be the database itself); they must still be the site's pages."""
+    from django.views import defaults
+
+    request = rf.get("/")
+    server_error = defaults.server_error(request)
+    assert server_error.status_code == 500
+    assert "Sorry, something went wrong on our side" in server_error.content.decode()
+    bad = defaults.bad_request(request, exception=None)
+    assert bad.status_code == 400
+    assert "14416" in bad.content.decode()
+
+
+def test_a_request_for_an_unknown_host_gets_the_400_page(client):
+    response = client.get("/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert "Something in that request was not right" in response.content.decode()
