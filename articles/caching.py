@@ -136,7 +136,7 @@ def cache_public_page(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not _is_cacheable_request(request):
+        if not settings.PAGE_CACHE or not _is_cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _page_key(request)
         found = cache.get_many([VERSION_KEY, key])
