@@ -135,7 +135,7 @@ class ConsultationRequestForm(forms.ModelForm):
             "window3_date": "Date",
             "window3_part": "Time of day",
             "language": "Preferred language",
-            "age_statement": "About you",
+            "age_statement": "Who is the consultation for?",
             "safe_now": "Are you safe right now?",
         }
         help_texts = {
