@@ -107,6 +107,7 @@ def test_reception_works_a_request_from_the_dashboard(page, viewport_name, viewp
     dashboard = page.locator(".booking-dashboard")
     expect(dashboard.get_by_text("new, awaiting contact")).to_be_visible()
     check_axe(page, f"admin dashboard at {viewport_name}")
+    fits(page, viewport)
     screenshot(page, f"admin-dashboard-{viewport_name}")
     dashboard.get_by_role("link", name=re.compile("new, awaiting contact")).click()
     expect(page.get_by_role("link", name=consultation.reference)).to_be_visible()
