@@ -140,3 +140,18 @@ def test_reception_works_a_request_from_the_dashboard(page, viewport_name, viewp
     assert consultation.status == ConsultationRequest.Status.CONTACTED
     assert consultation.assigned_to == user
     assert consultation.notes.get().author == user
+
+
+def test_helplines_stand_out_without_javascript(browser, live_server):
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/book/")
+        help_box = page.locator("[data-safety-help]")
+        expect(help_box.get_by_text("14416")).to_be_visible()
+        quiet = help_box.evaluate("el => getComputedStyle(el).borderTopWidth")
+        page.get_by_label("No", exact=True).check()
+        loud = help_box.evaluate("el => getComputedStyle(el).borderTopWidth")
+        assert quiet == "0px" and loud == "2px"
+    finally:
+        context.close()
