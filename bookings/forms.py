@@ -43,6 +43,22 @@ def clean_slug(value):
     return value if SLUG_RE.match(value) else ""
 
 
+class SlugChoiceField(forms.ModelChoiceField):
+    """A choice sent as its slug, so a link's ?topic=anxiety can select it
+    without another query; anything that is not a slug is refused before it
+    reaches the database."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, to_field_name="slug", **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if not SLUG_RE.match(str(value)):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
 class QuietHiddenField(forms.CharField):
     """Hidden bookkeeping (campaign, source): the visitor cannot see or fix
     these, so odd values are tidied rather than reported."""
@@ -119,7 +135,7 @@ class ConsultationRequestForm(forms.ModelForm):
             "window3_date": "Date",
             "window3_part": "Time of day",
             "language": "Preferred language",
-            "age_statement": "About you",
+            "age_statement": "Who is the consultation for?",
             "safe_now": "Are you safe right now?",
         }
         help_texts = {
@@ -174,10 +190,20 @@ class ConsultationRequestForm(forms.ModelForm):
             },
             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
         )
-        fields["concern"].queryset = Topic.objects.all()
-        fields["concern"].empty_label = "Something else, or not sure"
-        fields["preferred_specialist"].queryset = Specialist.objects.bookable()
-        fields["preferred_specialist"].empty_label = "No preference"
+        fields["concern"] = SlugChoiceField(
+            Topic.objects.all(),
+            required=False,
+            empty_label="Something else, or not sure",
+            label=self._meta.labels["concern"],
+            help_text=self._meta.help_texts["concern"],
+        )
+        fields["preferred_specialist"] = SlugChoiceField(
+            Specialist.objects.bookable(),
+            required=False,
+            empty_label="No preference",
+            label=self._meta.labels["preferred_specialist"],
+            help_text=self._meta.help_texts["preferred_specialist"],
+        )
         fields["mode"].choices = list(Mode.choices)
         fields["safe_now"].choices = ConsultationRequest.SafeNow.choices
         fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
@@ -276,30 +302,16 @@ class ConsultationRequestForm(forms.ModelForm):
         article_slug = clean_slug(query.get("article"))
         specialist_slug = clean_slug(query.get("specialist"))
         if topic_slug:
-            initial["concern_slug"] = topic_slug
+            initial["concern"] = topic_slug
         if article_slug:
             initial["source_article"] = article_slug
         if specialist_slug:
-            initial["specialist_slug"] = specialist_slug
+            initial["preferred_specialist"] = specialist_slug
         for name in UTM_FIELDS:
             value = query.get(name, "").replace("\x00", "")[:100]
             if value:
                 initial[name] = value
         return initial
-
-    def apply_slug_prefill(self):
-        """Turn topic and specialist slugs into choices, using the choice lists
-        the form loads anyway, so prefilling costs no extra query."""
-        topic_slug = self.initial.pop("concern_slug", "")
-        specialist_slug = self.initial.pop("specialist_slug", "")
-        if topic_slug:
-            for topic in self.fields["concern"].queryset:
-                if topic.slug == topic_slug:
-                    self.initial["concern"] = topic.pk
-        if specialist_slug:
-            for specialist in self.fields["preferred_specialist"].queryset:
-                if specialist.slug == specialist_slug:
-                    self.initial["preferred_specialist"] = specialist.pk
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -25,12 +25,6 @@ class BookView(FormView):
     def get_initial(self):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
 
-    def get_form(self, form_class=None):
-        form = super().get_form(form_class)
-        if self.request.method == "GET":
-            form.apply_slug_prefill()
-        return form
-
     def form_valid(self, form):
         consultation, _ = services.submit_request(
             form.save(commit=False), site_url=self.request.build_absolute_uri("/")

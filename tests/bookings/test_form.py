@@ -69,14 +69,13 @@ def test_link_from_an_article_prefills_and_records_the_source(client, clinic_pro
         f"{BOOK_URL}?topic=anxiety&article=calming-panic&specialist={specialist.slug}"
         "&utm_source=newsletter&utm_campaign=winter"
     )
-    form = response.context["form"]
-    assert form.initial["concern"] == topic.pk
-    assert form.initial["preferred_specialist"] == specialist.pk
     html = response.content.decode()
+    assert '<option value="anxiety" selected>' in html
+    assert f'<option value="{specialist.slug}" selected>' in html
     assert 'name="source_article" value="calming-panic"' in html
     assert 'name="utm_source" value="newsletter"' in html
     data = {
-        **form_data(concern=str(topic.pk)),
+        **form_data(concern=topic.slug),
         "source_article": "calming-panic",
         "utm_source": "newsletter",
         "utm_campaign": "winter",
@@ -149,7 +148,7 @@ def test_emails_are_queued_with_the_request_and_sent_by_the_worker(client, valid
     from django_tasks_db.models import DBTaskResult
 
     topic = TopicFactory(name="Sexual health", slug="sexual-health")
-    valid_data.update(concern=str(topic.pk), message="Erectile difficulties since March")
+    valid_data.update(concern=topic.slug, message="Erectile difficulties since March")
     thanks_url_of(client.post(BOOK_URL, valid_data))
     consultation = ConsultationRequest.objects.get()
     assert DBTaskResult.objects.count() == 2
@@ -251,8 +250,9 @@ def closed_day():
         ({"message": "x" * 10_000}, "message", "1,000 characters (it has 10000)"),
         ({"message": "a\x00b"}, "message", "Null characters"),
         ({"mode": "teleport"}, "mode", "Select a valid choice"),
-        ({"concern": "999999"}, "concern", "Select a valid choice"),
+        ({"concern": "no-such-topic"}, "concern", "Select a valid choice"),
         ({"concern": "\x00"}, "concern", ""),
+        ({"concern": "anxiety'; --"}, "concern", "Select a valid choice"),
         ({"preferred_specialist": "abc"}, "preferred_specialist", "Select a valid choice"),
         ({"window1_date": ""}, "window1_date", "Please choose a date that suits you."),
         ({"window1_date": "31/02/2026"}, "window1_date", "Please enter a date"),
@@ -332,7 +332,8 @@ def test_get_stays_within_three_queries(client, clinic_profile, django_assert_ma
     with django_assert_max_num_queries(3):
         assert client.get(BOOK_URL).status_code == 200
     with django_assert_max_num_queries(3):
-        assert client.get(f"{BOOK_URL}?topic=topic-1&article=some-article").status_code == 200
+        prefilled = f"{BOOK_URL}?topic=topic-1&article=some-article&specialist=dr-asha-mehra-1&utm_source=x"
+        assert client.get(prefilled).status_code == 200
 
 
 def test_valid_post_stays_within_ten_queries(client, clinic_profile, django_assert_max_num_queries):
@@ -341,9 +342,16 @@ def test_valid_post_stays_within_ten_queries(client, clinic_profile, django_asse
     article = ArticleFactory(topics=[topic])
     client.get(BOOK_URL)
     data = {
-        **form_data(concern=str(topic.pk), preferred_specialist=str(specialist.pk)),
+        **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
     with django_assert_max_num_queries(10):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
+
+
+def test_a_specialist_not_taking_bookings_cannot_be_posted(client, clinic_profile):
+    away = SpecialistFactory(name="Dr Away", accepts_bookings=False)
+    response = client.post(BOOK_URL, form_data(preferred_specialist=away.slug))
+    assert "preferred_specialist" in response.context["form"].errors
+    assert ConsultationRequest.objects.count() == 0

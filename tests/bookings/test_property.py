@@ -52,7 +52,7 @@ fields = st.fixed_dictionaries(
         "age_statement": st.sampled_from(["adult", "guardian", "child"]),
         "safe_now": st.sampled_from(["yes", "no", "", "maybe"]),
         "consent": st.sampled_from(["on", ""]),
-        "concern": st.one_of(text, st.just("")),
+        "concern": st.one_of(text, st.sampled_from(["", "topic-1", "no-such-topic"])),
         "utm_source": text,
         "source_article": text,
         "submission_key": st.one_of(st.just("fresh"), text),

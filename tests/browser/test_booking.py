@@ -33,7 +33,7 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     page.goto(article.get_absolute_url())
     page.locator("main").get_by_role("link", name="Book a consultation").first.click()
     page.wait_for_url(re.compile(r"/book/\?"))
-    assert page.get_by_label("What would you like help with?").input_value() == str(topic.pk)
+    assert page.get_by_label("What would you like help with?").input_value() == topic.slug
     check_axe(page, f"booking form at {viewport_name}")
     fits(page, viewport)
     screenshot(page, f"booking-form-{viewport_name}")
@@ -107,6 +107,7 @@ def test_reception_works_a_request_from_the_dashboard(page, viewport_name, viewp
     dashboard = page.locator(".booking-dashboard")
     expect(dashboard.get_by_text("new, awaiting contact")).to_be_visible()
     check_axe(page, f"admin dashboard at {viewport_name}")
+    fits(page, viewport)
     screenshot(page, f"admin-dashboard-{viewport_name}")
     dashboard.get_by_role("link", name=re.compile("new, awaiting contact")).click()
     expect(page.get_by_role("link", name=consultation.reference)).to_be_visible()

@@ -1,0 +1,76 @@
+"""Health data stays where it belongs: out of logs, URLs, subjects and inline code."""
+
+import logging
+import re
+
+import pytest
+
+from bookings import services
+from bookings.models import ConsultationRequest
+from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
+from tests.factories import ConsultationRequestFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_submitted_value_reaches_a_log_line(client, clinic_profile, caplog, mailoutbox):
+    topic = TopicFactory(name="Intimacy worries", slug="intimacy-worries")
+    data = form_data(
+        name="Zubeida Quorra",
+        email="zubeida.quorra@example.com",
+        phone="98111 22333",
+        message="Quorra private words",
+        concern=topic.slug,
+        safe_now="no",
+    )
+    with caplog.at_level(logging.DEBUG):
+        url = thanks_url_of(client.post(BOOK_URL, data))
+        client.get(url)
+        run_worker()
+    assert len(mailoutbox) == 2
+    logged = caplog.text
+    for value in [
+        "Zubeida",
+        "Quorra",
+        "zubeida.quorra",
+        "98111",
+        "8111 22333",
+        "Intimacy",
+        "intimacy-worries",
+    ]:
+        assert value not in logged, value
+    assert any(m.subject.startswith("Urgent: new consultation request") for m in mailoutbox)
+
+
+def test_emails_escape_what_the_visitor_typed(client, clinic_profile, mailoutbox):
+    thanks_url_of(client.post(BOOK_URL, form_data(name="<script>alert(1)</script>")))
+    run_worker()
+    acknowledgement = next(m for m in mailoutbox if m.to == ["priya@example.com"])
+    html = acknowledgement.alternatives[0][0]
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    # The plain-text part is text: shown as typed, never interpreted.
+    assert "<script>alert(1)</script>" in acknowledgement.body
+
+
+def test_booking_pages_have_no_inline_script_or_style(client, clinic_profile):
+    form_html = client.get(BOOK_URL).content.decode()
+    invalid_html = client.post(BOOK_URL, form_data(email="x")).content.decode()
+    thanks_html = client.get(thanks_url_of(client.post(BOOK_URL, form_data()))).content.decode()
+    for html in (form_html, invalid_html, thanks_html):
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
+        assert " style=" not in html
+        assert "<style" not in html
+        assert re.search(r" on[a-z]+=", html) is None
+    assert "/static/bookings/booking-form.js" in form_html
+
+
+def test_a_reference_collision_draws_another(client, clinic_profile, monkeypatch):
+    taken = ConsultationRequestFactory(reference="ABCD2345")
+    draws = iter(["ABCD2345", "EFGH6789"])
+    monkeypatch.setattr(services, "generate_reference", lambda: next(draws))
+    thanks_url_of(client.post(BOOK_URL, form_data()))
+    assert set(ConsultationRequest.objects.values_list("reference", flat=True)) == {
+        taken.reference,
+        "EFGH6789",
+    }
