@@ -1,0 +1,461 @@
+"""`make loadtest`: the production shape on this machine, under load and faults.
+
+Two gunicorn instances on different ports share one PostgreSQL database and one
+Redis (cache and rate limits), with the task worker beside them and a local SMTP
+sink. Visitors book at the same time (a GET of the form, then a POST with their
+own CSRF cookie, spread over both instances, each from its own address as the
+trusted proxy reports it) while readers browse the articles. Along the way:
+
+- smtp:   the mail server refuses connections for the first half, then comes back;
+- db:     PostgreSQL restarts in the middle of the run;
+- worker: the task worker is killed while it sends, and started again.
+
+At the end it checks that every booking a visitor was thanked for is stored
+exactly once with a unique reference, that no response was a 5xx other than the
+site's own 503 page during the database restart, and that every email arrived
+exactly once. It prints a summary and exits non-zero on any loss.
+
+Only loopback addresses are used. The database named by --database is dropped
+and created again; the Redis database --redis-db is flushed.
+"""
+
+import argparse
+import asyncio
+import collections
+import concurrent.futures
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from email import message_from_bytes
+from pathlib import Path
+
+from run import ROOT, free_port, manage, wait_until_up
+
+HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+REFERENCE = re.compile(r"data-reference>([A-Z0-9]{8})<")
+
+
+class Sink:
+    """A local SMTP server that records every message it accepts."""
+
+    def __init__(self, port):
+        from aiosmtpd.controller import Controller
+
+        self.messages = []
+        self.lock = threading.Lock()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                with sink.lock:
+                    sink.messages.append((list(envelope.rcpt_tos), envelope.content))
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+
+    def start(self):
+        self.controller.start()
+
+    def stop(self):
+        self.controller.stop()
+
+    def counts_by_recipient(self):
+        with self.lock:
+            counts = collections.Counter()
+            for recipients, content in self.messages:
+                subject = message_from_bytes(content).get("Subject", "")
+                for rcpt in recipients:
+                    counts[(rcpt.lower(), subject)] += 1
+            return counts
+
+
+class Stats:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.statuses = collections.Counter()
+        self.errors = collections.Counter()
+        self.post_latencies = []
+        self.thanked = {}  # visitor number -> reference
+        self.unexpected = []
+
+    def record(self, kind, status):
+        with self.lock:
+            self.statuses[(kind, status)] += 1
+
+    def error(self, kind):
+        with self.lock:
+            self.errors[kind] += 1
+
+
+def opener(xff):
+    jar = http.cookiejar.CookieJar()
+    handlers = [urllib.request.HTTPCookieProcessor(jar)]
+    built = urllib.request.build_opener(*handlers)
+    built.addheaders = [("X-Forwarded-For", xff), ("User-Agent", "clinic-loadtest")]
+    return built, jar
+
+
+def fetch(browser, url, data=None, referer=None, timeout=30):
+    request = urllib.request.Request(url, data=data)
+    if referer:
+        request.add_header("Referer", referer)
+    try:
+        with browser.open(request, timeout=timeout) as response:
+            return response.status, response.read().decode("utf-8", "replace"), response.url
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode("utf-8", "replace"), url
+
+
+def visitor(number, base, stats, day, attempts=8):
+    """One person: opens the form, fills it in, sends it, reads the thank-you page.
+    Like a person, they try again after an error page (the form key makes a
+    repeat harmless)."""
+    xff = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+    browser, _jar = opener(xff)
+    form_url = f"{base}/book/"
+    for attempt in range(attempts):
+        try:
+            status, html, _ = fetch(browser, form_url)
+            stats.record("form GET", status)
+            if status != 200:
+                time.sleep(0.5 * (attempt + 1))
+                continue
+            fields = dict(HIDDEN_INPUT.findall(html))
+            fields.update(
+                {
+                    "name": f"Loadtest visitor {number}",
+                    "email": f"visitor{number}@loadtest.example",
+                    "phone": "+91 98765 43210",
+                    "contact_channels": "email",
+                    "age_statement": "adult",
+                    "mode": "video",
+                    "language": "en",
+                    "window1_date": day,
+                    "window1_part": "morning",
+                    "safe_now": "yes",
+                    "consent": "on",
+                }
+            )
+            started = time.perf_counter()
+            status, html, final_url = fetch(
+                browser, form_url, urllib.parse.urlencode(fields).encode(), referer=form_url
+            )
+            stats.record("booking POST", status)
+            with stats.lock:
+                stats.post_latencies.append(time.perf_counter() - started)
+            if status == 200 and "/book/thanks/" in final_url:
+                match = REFERENCE.search(html)
+                if match:
+                    with stats.lock:
+                        stats.thanked[number] = match.group(1)
+                    return
+                stats.unexpected.append(f"visitor {number}: thank-you page without a reference")
+                return
+            if status == 200:
+                stats.unexpected.append(f"visitor {number}: form refused: {html[:200]!r}")
+                return
+            time.sleep(0.5 * (attempt + 1))
+        except (OSError, urllib.error.URLError):
+            stats.error("connection")
+            time.sleep(0.5 * (attempt + 1))
+    stats.unexpected.append(f"visitor {number}: gave up after {attempts} attempts")
+
+
+def reader(number, bases, paths, stats):
+    browser, _ = opener(f"10.200.{number // 256 % 256}.{number % 256}")
+    for index, path in enumerate(paths):
+        base = bases[(number + index) % len(bases)]
+        try:
+            status, html, _ = fetch(browser, base + path)
+            stats.record("reader GET", status)
+            if status >= 500 and "briefly unavailable" not in html:
+                stats.unexpected.append(f"reader got a bare {status} on {path}")
+        except (OSError, urllib.error.URLError):
+            stats.error("connection")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bookings", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--faults", default="smtp,db,worker", help="comma-separated: smtp, db, worker")
+    parser.add_argument("--server", default=os.environ.get("LOADTEST_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--database", default="clinic_loadtest")
+    parser.add_argument("--redis", default=os.environ.get("LOADTEST_REDIS", "redis://127.0.0.1:6379"))
+    parser.add_argument("--redis-db", default="14")
+    parser.add_argument("--deliver-timeout", type=int, default=180, help="seconds to wait for every email")
+    args = parser.parse_args()
+    faults = {f for f in args.faults.split(",") if f}
+
+    import psycopg
+    import redis
+
+    with psycopg.connect(f"{args.server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+    redis_url = f"{args.redis}/{args.redis_db}"
+    redis.Redis.from_url(redis_url).flushdb()
+
+    tmp = Path(tempfile.mkdtemp(prefix="clinic-loadtest-"))
+    smtp_port = free_port()
+    ports = [free_port(), free_port()]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="clinic.settings.prod",
+        DJANGO_SECRET_KEY="loadtest-" + "s" * 50,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_VAR_DIR=str(tmp / "var"),
+        DJANGO_STATIC_ROOT=str(tmp / "static"),
+        DATABASE_URL=f"{args.server}/{args.database}",
+        DATABASE_CONN_MAX_AGE="60",
+        REDIS_URL=redis_url,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(smtp_port),
+        EMAIL_TIMEOUT="5",
+        CLINIC_INBOX_EMAIL="inbox@loadtest.example",
+        # The simulated visitors come through 127.0.0.1 with their own
+        # X-Forwarded-For: trust that header from loopback, for this run only.
+        TRUSTED_PROXY_IPS="127.0.0.1",
+        # Retries come quickly so the run does not wait hours for a back-off.
+        EMAIL_RETRY_DELAYS="2,3,5,5,5,10,10,10,10,10",
+        BOOKING_MIN_FILL_SECONDS="0",
+        GUNICORN_ACCESS_LOG="",
+        WEB_CONCURRENCY="2",
+        PYTHONPATH=str(ROOT),
+    )
+    print("Preparing the database and static files ...", flush=True)
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "load_starting_content")
+
+    processes = {}
+
+    def start_instance(port):
+        instance_env = {**env, "PORT": str(port)}
+        processes[port] = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "clinic.wsgi:application", "-c", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=instance_env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp / f"gunicorn-{port}.log", "w"),  # noqa: SIM115
+        )
+
+    def start_worker():
+        processes["worker"] = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(tmp / "worker.log", "a"),  # noqa: SIM115
+        )
+
+    for port in ports:
+        start_instance(port)
+    start_worker()
+    bases = [f"http://127.0.0.1:{port}" for port in ports]
+    for base in bases:
+        wait_until_up(base + "/healthz")
+
+    sink = Sink(smtp_port)
+    if "smtp" not in faults:
+        sink.start()
+    stats = Stats()
+    day = next_open_day(env)
+    reader_paths = ["/", "/articles/", "/articles/kiss-and-sex-intimacy-and-mental-health/", "/about/"]
+    done = {"count": 0}
+    events = {}
+    recovery = {}
+
+    def on_progress():
+        fraction = done["count"] / args.bookings
+        if "db" in faults and fraction >= 0.3 and "db" not in events:
+            events["db"] = time.monotonic()
+            threading.Thread(target=restart_postgres, args=(recovery, bases), daemon=True).start()
+        if "worker" in faults and fraction >= 0.4 and "worker" not in events:
+            events["worker"] = time.monotonic()
+            processes["worker"].send_signal(signal.SIGKILL)
+            processes["worker"].wait()
+            time.sleep(1)
+            start_worker()
+        if "smtp" in faults and fraction >= 0.5 and "smtp" not in events:
+            events["smtp"] = time.monotonic()
+            sink.start()
+
+    print(
+        f"Load: {args.bookings} visitors booking, {args.concurrency} at once, over {len(bases)} instances, "
+        f"with {args.readers} readers; faults: {', '.join(sorted(faults)) or 'none'}",
+        flush=True,
+    )
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+        reading = [pool.submit(reader, n, bases, reader_paths, stats) for n in range(args.readers)]
+        booking = [pool.submit(visitor, n, bases[n % len(bases)], stats, day) for n in range(args.bookings)]
+        for future in concurrent.futures.as_completed(booking):
+            future.result()
+            done["count"] += 1
+            on_progress()
+        for future in reading:
+            future.result()
+    load_seconds = time.monotonic() - started
+    if "smtp" in faults and "smtp" not in events:
+        sink.start()
+
+    # Every email: one acknowledgement per visitor, one notification per booking.
+    expected = len(stats.thanked) * 2
+    deadline = time.monotonic() + args.deliver_timeout
+    delivered_at = None
+    while time.monotonic() < deadline:
+        if len(sink.messages) >= expected:
+            delivered_at = time.monotonic()
+            break
+        time.sleep(0.5)
+    time.sleep(3)  # anything sent twice would arrive now
+
+    stored = stored_references(env)
+    thanked = set(stats.thanked.values())
+    missing = thanked - stored
+    counts = sink.counts_by_recipient()
+    acks = collections.Counter()
+    for (rcpt, _subject), count in counts.items():
+        if rcpt.endswith("@loadtest.example") and rcpt.startswith("visitor"):
+            acks[rcpt] += count
+    duplicates = {rcpt: n for rcpt, n in acks.items() if n > 1}
+    visitors_without_ack = [
+        n for n in stats.thanked if acks.get(f"visitor{n}@loadtest.example", 0) == 0
+    ]
+    bare_5xx = sum(
+        count for (kind, status), count in stats.statuses.items() if status >= 500 and status != 503
+    )
+
+    for process in processes.values():
+        process.send_signal(signal.SIGTERM)
+    for process in processes.values():
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    sink.stop()
+
+    latencies = sorted(stats.post_latencies)
+    p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
+    print()
+    print("Summary")
+    print(f"  load phase: {load_seconds:.1f} s")
+    print(f"  requests: {sum(stats.statuses.values())}, by kind and status: {dict(sorted(stats.statuses.items()))}")
+    print(f"  connection errors (retried): {dict(stats.errors)}")
+    print(f"  bookings thanked: {len(thanked)} of {args.bookings} visitors; stored: {len(stored)}; "
+          f"thanked but missing: {len(missing)}")
+    print(f"  booking POST latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+          if latencies else "  no booking POSTs")
+    print(f"  emails: {len(sink.messages)} received, {expected} expected; duplicates: {len(duplicates)}; "
+          f"visitors without an acknowledgement: {len(visitors_without_ack)}")
+    if delivered_at and "smtp" in events:
+        print(f"  every email delivered {delivered_at - events['smtp']:.1f} s after the mail server came back")
+    if recovery:
+        print(f"  PostgreSQL restart: both instances healthy again {recovery.get('seconds', float('nan')):.1f} s "
+              "after it went down, with no gunicorn restart")
+    print(f"  logs: {tmp}")
+
+    failures = []
+    if missing:
+        failures.append(f"{len(missing)} thanked bookings are missing")
+    if len(stored) != len(thanked):
+        failures.append(f"stored {len(stored)} requests for {len(thanked)} thanked visitors")
+    if len(thanked) != args.bookings:
+        failures.append(f"{args.bookings - len(thanked)} visitors never saw the thank-you page")
+    if bare_5xx:
+        failures.append(f"{bare_5xx} responses were a 5xx other than the site's 503 page")
+    if duplicates:
+        failures.append(f"{len(duplicates)} visitors got their acknowledgement more than once")
+    if visitors_without_ack or len(sink.messages) != expected:
+        failures.append(f"emails: {len(sink.messages)} received, {expected} expected")
+    if "db" in faults and not recovery.get("seconds"):
+        failures.append("the instances did not recover after the database restart")
+    failures += stats.unexpected[:10]
+    if failures:
+        print("FAILED:\n  " + "\n  ".join(failures))
+        sys.exit(1)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print("PASSED")
+
+
+def restart_postgres(recovery, bases):
+    cluster = sorted(os.listdir("/etc/postgresql"))[0]
+    went_down = time.monotonic()
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", cluster, "main", "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+    )
+    # Both instances reconnect by themselves: wait for their health checks.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        healthy = 0
+        for base in bases:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=3) as response:
+                    healthy += response.status == 200
+            except OSError:
+                pass
+        if healthy == len(bases):
+            recovery["seconds"] = time.monotonic() - went_down
+            return
+        time.sleep(0.2)
+
+
+def run_django(env, code):
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def next_open_day(env):
+    out = run_django(
+        env,
+        "from datetime import timedelta\n"
+        "from django.utils import timezone\n"
+        "from clinic.models import ClinicProfile\n"
+        "days = ClinicProfile.load().open_weekday_numbers\n"
+        "day = timezone.localdate() + timedelta(days=2)\n"
+        "while day.weekday() not in days: day += timedelta(days=1)\n"
+        "print('DAY', day.isoformat())",
+    )
+    return re.search(r"DAY (\S+)", out).group(1)
+
+
+def stored_references(env):
+    out = run_django(
+        env,
+        "from bookings.models import ConsultationRequest\n"
+        "refs = list(ConsultationRequest.objects.values_list('reference', flat=True))\n"
+        "print('REFS', len(refs), len(set(refs)), ' '.join(refs))",
+    )
+    match = re.search(r"REFS (\d+) (\d+) ?(.*)", out)
+    total, unique = int(match.group(1)), int(match.group(2))
+    if total != unique:
+        raise SystemExit(f"references are not unique: {total} rows, {unique} references")
+    return set(match.group(3).split())
+
+
+if __name__ == "__main__":
+    asyncio.set_event_loop_policy(asyncio.DefaultEventLoopPolicy())
+    main()
