@@ -1,6 +1,5 @@
 import csv
 import logging
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,7 +12,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from clinic.models import ClinicProfile
 
 from . import services
-from .models import Appointment, ConsultationRequest, InternalNote
+from .models import ConsultationRequest, InternalNote
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
@@ -385,17 +384,5 @@ def _csv_safe(value):
     return text
 
 
-@admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
-    list_display = ["request", "specialist", "start", "end", "mode", "status"]
-    list_filter = ["status", "mode", "specialist"]
-    list_select_related = ["request", "specialist"]
-    autocomplete_fields = ["request"]
-    date_hierarchy = "start"
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        initial.setdefault("start", start)
-        initial.setdefault("end", start + timedelta(minutes=50))
-        return initial
+# Appointments, specialists' working time and outgoing emails.
+from . import admin_scheduling  # noqa: E402, F401

@@ -23,6 +23,10 @@ def generate_reference():
     return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
+def generate_access_key():
+    return secrets.token_urlsafe(24)
+
+
 class DayPart(models.TextChoices):
     MORNING = "morning", "Morning (10 am to 1 pm)"
     AFTERNOON = "afternoon", "Afternoon (1 pm to 4 pm)"
@@ -246,9 +250,19 @@ class ConsultationRequest(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     no_show_at = models.DateTimeField("no-show at", null=True, blank=True, editable=False)
     spam_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Part of every self-service link's signed value: erasing the request
+    # clears it, so links in old emails stop working at once.
+    access_key = models.CharField(max_length=32, default=generate_access_key, editable=False)
+    erased_at = models.DateTimeField(
+        "erased at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the contact details and free text were erased (consent withdrawn, or retention).",
+    )
 
     objects = ConsultationRequestQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated", "submission_key"])
+    history = HistoricalRecords(excluded_fields=["updated", "submission_key", "access_key"])
 
     class Meta:
         ordering = ["-created"]
@@ -428,10 +442,23 @@ class AppointmentQuerySet(models.QuerySet):
     def today(self):
         return self.live().on_day(timezone.localdate())
 
+    def occupying(self):
+        """Appointments that hold the specialist's time: every one not cancelled."""
+        return self.exclude(status=Appointment.Status.CANCELLED)
+
+    def overlapping(self, specialist, start, end):
+        return self.occupying().filter(specialist=specialist, start__lt=end, end__gt=start)
+
+    def due_for_reminder(self, now=None, within=timedelta(hours=24)):
+        now = now or timezone.now()
+        return self.live().filter(start__gt=now, start__lte=now + within)
+
 
 class Appointment(models.Model):
-    """A consultation fixed in time with a specialist. Scheduling rules (no
-    overlaps, working hours) arrive with the appointments work."""
+    """A consultation fixed in time with a specialist. Two that are not cancelled
+    never overlap for one specialist: a database guard added by migration 0003
+    (an exclusion constraint on PostgreSQL, triggers on SQLite) makes sure of it.
+    Scheduling goes through bookings.scheduling."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
@@ -445,6 +472,20 @@ class Appointment(models.Model):
     end = models.DateTimeField()
     mode = models.CharField(max_length=10, choices=Mode, default=Mode.IN_CLINIC)
     status = models.CharField(max_length=10, choices=Status, default=Status.BOOKED)
+    location = models.CharField(
+        "place",
+        max_length=200,
+        blank=True,
+        help_text="For appointments in the clinic: the room or floor the visitor should ask for.",
+    )
+    video_link = models.URLField(
+        blank=True, help_text="For video calls: the meeting link the visitor will use. Sent by email."
+    )
+    # Calendar files carry it: each reschedule or cancellation raises it so
+    # calendar apps replace the earlier event instead of adding another.
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = AppointmentQuerySet.as_manager()
     history = HistoricalRecords()
@@ -465,3 +506,16 @@ class Appointment(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:bookings_appointment_change", args=[self.pk])
+
+    @property
+    def duration(self):
+        return self.end - self.start
+
+    @property
+    def is_live(self):
+        return self.status == self.Status.BOOKED
+
+
+# Models kept in their own modules, imported here so Django registers them.
+from .models_outbox import OutboundEmail  # noqa: E402, F401
+from .models_scheduling import DayOff, WorkingHours  # noqa: E402, F401

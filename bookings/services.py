@@ -8,8 +8,19 @@ from django.utils import timezone
 
 from clinic.models import ClinicProfile
 
-from . import tasks
-from .models import ConsultationRequest, InternalNote, generate_reference
+from . import outbox
+from .models import ConsultationRequest, InternalNote, OutboundEmail, generate_reference
+from .scheduling import cancel_appointment, close_appointment, reschedule_appointment, schedule_appointment
+
+__all__ = [
+    "add_note",
+    "cancel_appointment",
+    "close_appointment",
+    "find_submitted",
+    "reschedule_appointment",
+    "schedule_appointment",
+    "submit_request",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -30,10 +41,14 @@ def submit_request(consultation, *, site_url=""):
         try:
             with transaction.atomic():
                 consultation.save(force_insert=True)
-                # Stored in the task table inside this transaction: the emails
-                # exist exactly when the request does, and the worker sends them.
-                tasks.send_acknowledgement.enqueue(consultation.pk)
-                tasks.notify_clinic.enqueue(consultation.pk, site_url)
+                # Recorded and enqueued inside this transaction: the emails
+                # exist exactly when the request does, and the worker sends
+                # them, retrying while the mail server is away (bookings.outbox).
+                outbox.queue_emails(
+                    [OutboundEmail.Kind.ACKNOWLEDGEMENT, OutboundEmail.Kind.NEW_REQUEST],
+                    consultation,
+                    site_url=site_url,
+                )
         except IntegrityError:
             consultation.pk = None
             existing = ConsultationRequest.objects.filter(submission_key=consultation.submission_key).first()

@@ -1,5 +1,7 @@
 """factory_boy factories shared by the whole suite."""
 
+from datetime import time
+
 import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -126,3 +128,47 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     specialist = factory.SubFactory(SpecialistFactory)
     start = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
     end = factory.LazyAttribute(lambda o: o.start + timezone.timedelta(minutes=50))
+
+
+# ---- Appointments, working time, outgoing email ----
+
+
+class WorkingHoursFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.WorkingHours"
+
+    specialist = factory.SubFactory(SpecialistFactory)
+    weekday = 0
+    start = time(10)
+    end = time(18)
+
+
+class DayOffFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.DayOff"
+
+    specialist = factory.SubFactory(SpecialistFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() + timezone.timedelta(days=7))
+    reason = "Conference"
+
+
+def specialist_working_every_day(**kwargs):
+    """A specialist who works 10:00 to 18:00, clinic time, every day."""
+    specialist = SpecialistFactory(**kwargs)
+    for weekday in range(7):
+        WorkingHoursFactory(specialist=specialist, weekday=weekday)
+    return specialist
+
+
+def clinic_time(days_ahead=2, hour=11, minute=0):
+    """An aware datetime `days_ahead` days from today at hour:minute, clinic time."""
+    day = timezone.localdate() + timezone.timedelta(days=days_ahead)
+    return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour, minute))
+
+
+class OutboundEmailFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "bookings.OutboundEmail"
+
+    kind = "acknowledgement"
+    request = factory.SubFactory(ConsultationRequestFactory)

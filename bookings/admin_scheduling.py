@@ -1,0 +1,212 @@
+"""Admin for appointments, specialists' working time and the outgoing emails.
+Imported by bookings.admin."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.admin import SpecialistAdmin
+from clinic.models import Specialist
+
+from . import outbox, scheduling
+from .models import Appointment, DayOff, OutboundEmail, WorkingHours
+
+
+class AppointmentAdminForm(forms.ModelForm):
+    duration = forms.IntegerField(
+        label="Length (minutes)",
+        initial=50,
+        min_value=10,
+        max_value=240,
+        help_text="A standard consultation is 50 minutes.",
+    )
+    override_working_hours = forms.BooleanField(
+        label="Schedule outside working hours",
+        required=False,
+        help_text="Tick only when the specialist has agreed to see the visitor outside their usual hours or on a day off.",
+    )
+
+    class Meta:
+        model = Appointment
+        fields = ["request", "specialist", "start", "duration", "mode", "location", "video_link"]
+
+    def __init__(self, *args, site_url="", user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.site_url, self.user = site_url, user
+        if self.instance.pk:
+            self.fields["duration"].initial = int(self.instance.duration.total_seconds() // 60)
+            self.fields["request"].disabled = True
+        self.fields["specialist"].queryset = Specialist.objects.active()
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        # The booking itself happens here, inside the admin's transaction, so a
+        # clash found by the database (another receptionist a moment earlier)
+        # comes back as a message beside the field, not as an error page.
+        data = self.cleaned_data
+        options = {
+            "start": data["start"],
+            "duration": timedelta(minutes=data["duration"]),
+            "specialist": data["specialist"],
+            "mode": data["mode"],
+            "location": data["location"],
+            "video_link": data["video_link"],
+            "override_hours": data["override_working_hours"],
+            "user": self.user,
+            "site_url": self.site_url,
+        }
+        try:
+            if self.instance.pk:
+                self.instance = scheduling.reschedule_appointment(self.instance, **options)
+            else:
+                self.instance = scheduling.schedule_appointment(data["request"], **options)
+        except ValidationError as exc:
+            self._update_errors(exc)
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    form = AppointmentAdminForm
+    list_display = ["request", "specialist", "start", "end", "mode", "status"]
+    list_filter = ["status", "mode", "specialist"]
+    list_select_related = ["request", "specialist"]
+    autocomplete_fields = ["request"]
+    date_hierarchy = "start"
+    readonly_fields = ["status", "sequence", "cancellation_reason"]
+    actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        site_url = request.build_absolute_uri("/")
+
+        class BoundForm(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, site_url=site_url, user=request.user, **kw)
+
+        return BoundForm
+
+    def get_fieldsets(self, request, obj=None):
+        main = [
+            "request",
+            "specialist",
+            "start",
+            "duration",
+            "override_working_hours",
+            "mode",
+            "location",
+            "video_link",
+        ]
+        if obj is None:
+            return [(None, {"fields": main})]
+        return [
+            (None, {"fields": main}),
+            ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
+        ]
+
+    def has_change_permission(self, request, obj=None):
+        # A cancelled or finished appointment is a record; book a new one instead.
+        if obj is not None and not obj.is_live:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        initial.setdefault("start", start)
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        # Saved already, by the scheduling service the form called.
+        pass
+
+    @admin.action(description="Cancel selected appointments (the visitor is emailed)", permissions=["change"])
+    def cancel_appointments(self, request, queryset):
+        site_url = request.build_absolute_uri("/")
+        count = sum(
+            scheduling.cancel_appointment(a, user=request.user, site_url=site_url) for a in queryset.live()
+        )
+        self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
+
+    @admin.action(description="Mark completed", permissions=["change"])
+    def mark_completed(self, request, queryset):
+        count = sum(
+            scheduling.close_appointment(a, Appointment.Status.COMPLETED, user=request.user)
+            for a in queryset.live()
+        )
+        self.message_user(request, f"{count} appointment(s) marked completed.", messages.SUCCESS)
+
+    @admin.action(description="Mark no-show", permissions=["change"])
+    def mark_no_show(self, request, queryset):
+        count = sum(
+            scheduling.close_appointment(a, Appointment.Status.NO_SHOW, user=request.user)
+            for a in queryset.live()
+        )
+        self.message_user(request, f"{count} appointment(s) marked no-show.", messages.SUCCESS)
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    verbose_name_plural = "working hours (clinic time; appointments outside them need an override)"
+
+
+class DayOffInline(admin.TabularInline):
+    model = DayOff
+    extra = 0
+
+
+# The Specialist admin lives in clinic, which must not know about bookings;
+# bookings adds its inlines to it instead.
+admin.site.unregister(Specialist)
+
+
+@admin.register(Specialist)
+class SpecialistWithScheduleAdmin(SpecialistAdmin):
+    inlines = [*SpecialistAdmin.inlines, WorkingHoursInline, DayOffInline]
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    list_display = [
+        "created",
+        "kind",
+        "request",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "created"]
+    list_select_related = ["request"]
+    search_fields = ["=request__reference"]
+    search_help_text = "Search by request reference."
+    date_hierarchy = "created"
+    actions = ["send_again"]
+    fields = [*list_display[1:], "appointment", "claimed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_send_permission(self, request):
+        return request.user.has_perm("bookings.change_consultationrequest")
+
+    @admin.action(description="Send again", permissions=["send"])
+    def send_again(self, request, queryset):
+        count = outbox.send_again(queryset.select_related("request", "appointment"))
+        self.message_user(request, f"{count} email(s) queued to send again.", messages.SUCCESS)
+        if count < queryset.count():
+            self.message_user(request, "Emails being sent right now were left alone.", messages.WARNING)

@@ -1,0 +1,57 @@
+"""Calendar files (.ics) for appointments, made with the icalendar library.
+
+The event names the clinic only: calendars are shared, synced and shown on lock
+screens, so nothing about the concern, the message or the specialist's field
+goes in. One UID per appointment; every reschedule or cancellation raises
+SEQUENCE, so calendar apps update the event they already have."""
+
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+CLINIC_TZ = ZoneInfo("Asia/Kolkata")
+PRODID = "-//Clinic website//Appointments//EN"
+
+
+def event_uid(appointment, site_url=""):
+    host = urlsplit(site_url or getattr(settings, "SITE_URL", "")).hostname or "clinic.invalid"
+    return f"appointment-{appointment.pk}@{host}"
+
+
+def appointment_calendar(appointment, clinic, *, site_url="", status_url=""):
+    """The calendar (bytes) for an appointment as it stands now: a request to
+    add or update it, or, once cancelled, the cancellation."""
+    cancelled = appointment.status == appointment.Status.CANCELLED
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+
+    event = Event()
+    event.add("uid", event_uid(appointment, site_url))
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
+    event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
+    event.add("summary", f"Appointment at {clinic.name}")
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    organizer = vCalAddress(f"mailto:{clinic.email}")
+    organizer.params["cn"] = vText(clinic.name)
+    event.add("organizer", organizer)
+    if appointment.mode == "in_clinic":
+        event.add("location", ", ".join([clinic.name, *clinic.address_lines]))
+    elif appointment.mode == "video":
+        event.add("location", appointment.video_link or "Video call")
+    else:
+        event.add("location", "Phone call")
+    lines = [f"Reference {appointment.request.reference}.", f"Questions: {clinic.phone}."]
+    if status_url:
+        lines.append(f"See, change or cancel: {status_url}")
+    event.add("description", " ".join(lines))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

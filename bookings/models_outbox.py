@@ -1,0 +1,95 @@
+"""The record of every email a booking causes. A row is written in the same
+transaction as the change behind it, so an email exists exactly when its cause
+does; bookings.outbox sends it, at most once, and retries while the mail server
+is away. The row holds ids and states only: the address and the words are
+looked up when the email is sent, so erasing a request leaves nothing here."""
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class OutboundEmailQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING])
+
+    def failed(self):
+        return self.filter(status=OutboundEmail.Status.FAILED)
+
+
+class OutboundEmail(models.Model):
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement (to visitor)"
+        NEW_REQUEST = "new_request", "New request (to clinic)"
+        CONFIRMATION = "confirmation", "Appointment confirmation"
+        RESCHEDULE = "reschedule", "Appointment moved"
+        CANCELLATION = "cancellation", "Appointment cancelled"
+        REMINDER = "reminder", "Appointment reminder"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Not needed"
+
+    kind = models.CharField(max_length=20, choices=Kind)
+    request = models.ForeignKey(
+        "bookings.ConsultationRequest", on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    appointment = models.ForeignKey(
+        "bookings.Appointment",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbound_emails",
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Delivery attempts made so far.")
+    last_error = models.CharField(
+        max_length=200, blank=True, help_text="The kind of failure only (never an address or any content)."
+    )
+    next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
+    # The appointment start a reminder is for: one reminder per appointment
+    # time, however often the reminder command runs.
+    reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where links in the email point (the site the change was made on).
+    site_url = models.CharField(max_length=200, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "outgoing email"
+        indexes = [models.Index(fields=["status", "created"], name="bookings_outbound_status_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["queued", "sending", "sent", "failed", "skipped"]),
+                name="bookings_outbound_status_valid",
+                violation_error_message="Unknown email status.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="bookings_outbound_sent_stamped",
+                violation_error_message="A sent email records when it was sent.",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment", "reminder_for"],
+                condition=models.Q(kind="reminder", reminder_for__isnull=False),
+                name="bookings_outbound_one_reminder_per_time",
+                violation_error_message="This appointment already has a reminder.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.request}"
+
+    def get_absolute_url(self):
+        return reverse("admin:bookings_outboundemail_change", args=[self.pk])
+
+    @property
+    def to_clinic(self):
+        return self.kind == self.Kind.NEW_REQUEST

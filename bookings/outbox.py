@@ -1,0 +1,272 @@
+"""Emails that are never lost and never sent twice.
+
+How it works:
+
+* `queue_email()` writes an OutboundEmail row and enqueues the `deliver` task
+  (django-tasks, database backend) in the caller's transaction: the email
+  exists exactly when the booking, appointment or cancellation behind it does,
+  and a failing mail server cannot roll that change back, because nothing is
+  sent inside it.
+* The worker (`manage.py db_worker`) runs `deliver`. It claims the row with a
+  conditional UPDATE (queued -> sending), so a second run for the same email
+  (a duplicate task, a "send again" click) finds nothing to do; it builds the
+  message from the database as it is now and sends it; the moment the SMTP
+  server accepts it the row becomes "sent".
+* When the mail server refuses, times out (EMAIL_TIMEOUT) or is unreachable,
+  the task catches the error, records its kind (never its text, which can
+  hold addresses), and enqueues itself again with `run_after`:
+
+      after the 1st failed attempt: 1 minute
+      after the 2nd: 5 minutes
+      after the 3rd: 15 minutes
+      after the 4th: 1 hour
+      after the 5th: 3 hours
+      after the 6th: 6 hours
+      the 7th failure marks the email "failed" (about 10 h 21 min after the
+      first try); staff see it in the admin and can "send again".
+
+* A worker that dies between the server's acceptance and the "sent" update
+  leaves the row "sending": it is never retried by itself (that could send it
+  twice); the admin lists it and staff decide.
+
+Reminders: `manage.py send_appointment_reminders` queues one reminder per
+appointment time for appointments in the next 24 hours. django-tasks has no
+periodic jobs, so run it from cron every 10 minutes; running it more often or
+twice at once is harmless (a unique constraint keeps one reminder per time).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django_tasks import task
+
+from clinic.models import ClinicProfile
+
+from . import calendar, tokens
+from .models import Appointment
+from .models_outbox import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+Kind = OutboundEmail.Kind
+EmailStatus = OutboundEmail.Status
+
+RETRY_SCHEDULE = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=15),
+    timedelta(hours=1),
+    timedelta(hours=3),
+    timedelta(hours=6),
+]
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# A "sending" row older than this was most likely left by a worker that died.
+STALE_SENDING = timedelta(minutes=15)
+
+
+def queue_email(kind, consultation, *, appointment=None, site_url="", reminder_for=None):
+    """Record an email to send and enqueue its delivery. Call it inside the
+    transaction of the change that causes it. Returns the OutboundEmail."""
+    return queue_emails(
+        [kind], consultation, appointment=appointment, site_url=site_url, reminder_for=reminder_for
+    )[0]
+
+
+def queue_emails(kinds, consultation, *, appointment=None, site_url="", reminder_for=None):
+    """queue_email for several kinds at once, in one insert (the booking form
+    has a query budget)."""
+    site_url = (site_url or getattr(settings, "SITE_URL", ""))[:200]
+    emails = OutboundEmail.objects.bulk_create(
+        [
+            OutboundEmail(
+                kind=kind,
+                request=consultation,
+                appointment=appointment,
+                site_url=site_url,
+                reminder_for=reminder_for,
+            )
+            for kind in kinds
+        ]
+    )
+    for email in emails:
+        deliver.enqueue(email.pk)
+    return emails
+
+
+@task()
+def deliver(email_id):
+    """Send one queued email (see the module docstring for the guarantees)."""
+    claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+        status=EmailStatus.SENDING, claimed_at=timezone.now()
+    )
+    if not claimed:
+        return "not queued"
+    email = OutboundEmail.objects.select_related("request", "appointment", "appointment__specialist").get(
+        pk=email_id
+    )
+    message = build_message(email)
+    if message is None:
+        OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SKIPPED, next_attempt_at=None)
+        logger.info("Email %s (%s) not needed any more", email.pk, email.kind)
+        return "skipped"
+    try:
+        message.send()
+    except OSError as exc:  # smtplib.SMTPException, refused, timed out, unreachable
+        return _after_failure(email, exc)
+    OutboundEmail.objects.filter(pk=email.pk).update(
+        status=EmailStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=email.attempts + 1,
+        next_attempt_at=None,
+        last_error="",
+    )
+    logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.request.reference)
+    return "sent"
+
+
+def _error_kind(exc):
+    # The class and code only: SMTP error texts can quote addresses.
+    code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
+    return f"{type(exc).__name__}{f' ({code})' if code else ''}"[:200]
+
+
+def _after_failure(email, exc):
+    attempts = email.attempts + 1
+    error = _error_kind(exc)
+    if attempts >= MAX_ATTEMPTS:
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
+        )
+        logger.warning("Email %s (%s) failed after %d attempts: %s", email.pk, email.kind, attempts, error)
+        return "failed"
+    run_after = timezone.now() + RETRY_SCHEDULE[attempts - 1]
+    with transaction.atomic():
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.QUEUED, attempts=attempts, last_error=error, next_attempt_at=run_after
+        )
+        deliver.using(run_after=run_after).enqueue(email.pk)
+    logger.info(
+        "Email %s (%s) attempt %d failed (%s); retry at %s", email.pk, email.kind, attempts, error, run_after
+    )
+    return "retry"
+
+
+def send_again(emails):
+    """Queue the chosen emails once more: failed ones, or ones stuck
+    "sending", are retried from the start; a sent one is sent as a new copy.
+    Returns how many were queued."""
+    count = 0
+    stale_before = timezone.now() - STALE_SENDING
+    for email in emails:
+        with transaction.atomic():
+            if email.status == EmailStatus.SENT:
+                queue_email(email.kind, email.request, appointment=email.appointment, site_url=email.site_url)
+            else:
+                updated = (
+                    OutboundEmail.objects.filter(pk=email.pk)
+                    .exclude(status=EmailStatus.SENDING, claimed_at__gt=stale_before)
+                    .update(status=EmailStatus.QUEUED, attempts=0, last_error="", next_attempt_at=None)
+                )
+                if not updated:
+                    continue
+                deliver.enqueue(email.pk)
+        count += 1
+    return count
+
+
+def queue_due_reminders(now=None):
+    """Queue a reminder for every booked appointment in the next 24 hours that
+    has none for its current time. Safe to run as often as wanted."""
+    queued = 0
+    for appointment in Appointment.objects.due_for_reminder(now).select_related("request"):
+        if appointment.request.erased_at:
+            continue
+        if appointment.outbound_emails.filter(kind=Kind.REMINDER, reminder_for=appointment.start).exists():
+            continue
+        try:
+            with transaction.atomic():
+                queue_email(
+                    Kind.REMINDER,
+                    appointment.request,
+                    appointment=appointment,
+                    reminder_for=appointment.start,
+                )
+        except IntegrityError:
+            continue  # another run queued it a moment ago
+        queued += 1
+    return queued
+
+
+# ---- Building the messages ----
+
+SUBJECTS = {
+    Kind.ACKNOWLEDGEMENT: "Your request to {clinic}",
+    Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
+    Kind.RESCHEDULE: "Your appointment at {clinic} has moved",
+    Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
+    Kind.REMINDER: "Reminder: your appointment at {clinic}",
+}
+APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
+
+
+def _clinic_inbox(profile):
+    return getattr(settings, "CLINIC_INBOX_EMAIL", "") or profile.email
+
+
+def build_message(email):
+    """The message for an OutboundEmail as things stand now, or None when it is
+    no longer wanted (the request was erased; the appointment it reminds of or
+    confirms was cancelled meanwhile)."""
+    consultation, appointment = email.request, email.appointment
+    if consultation.erased_at and not email.to_clinic:
+        return None
+    if email.kind in APPOINTMENT_KINDS:
+        if appointment is None:
+            return None
+        live_kinds = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
+        if email.kind in live_kinds and not appointment.is_live:
+            return None
+        if email.kind == Kind.REMINDER and appointment.start != email.reminder_for:
+            return None
+    profile = ClinicProfile.load()
+    site_url = email.site_url or getattr(settings, "SITE_URL", "")
+    context = {"clinic": profile, "consultation": consultation, "appointment": appointment}
+    if email.to_clinic:
+        path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
+        context["admin_url"] = f"{site_url.rstrip('/')}{path}"
+        prefix = "Urgent: new" if consultation.urgent else "New"
+        subject = f"{prefix} consultation request {consultation.reference}"
+        return _message(subject, "new_request", context, to=[_clinic_inbox(profile)])
+    context["status_url"] = tokens.status_url(consultation, site_url)
+    if appointment is not None:
+        local_start = timezone.localtime(appointment.start)
+        context["when"] = date_format(local_start, "l j F Y, g:i A")
+    template = "acknowledgement" if email.kind == Kind.ACKNOWLEDGEMENT else f"appointment_{email.kind}"
+    message = _message(
+        SUBJECTS[email.kind].format(clinic=profile.name),
+        template,
+        context,
+        to=[consultation.email],
+        reply_to=[profile.email],
+    )
+    if appointment is not None and email.kind != Kind.REMINDER:
+        ics = calendar.appointment_calendar(
+            appointment, profile, site_url=site_url, status_url=context["status_url"]
+        )
+        message.attach("appointment.ics", ics, "text/calendar")
+    return message
+
+
+def _message(subject, template, context, to, reply_to=None):
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, to=to, reply_to=reply_to)
+    message.attach_alternative(html, "text/html")
+    return message

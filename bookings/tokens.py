@@ -1,0 +1,43 @@
+"""Signed, expiring self-service links for visitors.
+
+The URL carries a signed token holding the request's reference and its random
+access key, nothing personal. Erasing a request clears the key, so a link from
+an old email stops working at once, even before it expires."""
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SALT = "bookings.self-service"
+
+
+def max_age():
+    return getattr(settings, "BOOKING_LINK_MAX_AGE_DAYS", 90) * 24 * 60 * 60
+
+
+def make_token(consultation):
+    return signing.dumps([consultation.reference, consultation.access_key], salt=SALT, compress=True)
+
+
+def status_path(consultation):
+    return reverse("bookings:status", kwargs={"token": make_token(consultation)})
+
+
+def status_url(consultation, site_url=""):
+    base = (site_url or getattr(settings, "SITE_URL", "")).rstrip("/")
+    return f"{base}{status_path(consultation)}"
+
+
+def find_request(token):
+    """The request a token opens, or None (bad signature, expired, erased)."""
+    from .models import ConsultationRequest
+
+    try:
+        reference, key = signing.loads(token, salt=SALT, max_age=max_age())
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not key:
+        return None
+    return ConsultationRequest.objects.filter(
+        reference=reference, access_key=key, erased_at__isnull=True
+    ).first()
