@@ -1,0 +1,259 @@
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from icalendar import Calendar
+
+from bookings import outbox, services
+from bookings.models import ConsultationRequest, OutboundEmail
+from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
+from tests.factories import (
+    ConsultationRequestFactory,
+    TopicFactory,
+    clinic_time,
+    specialist_working_every_day,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def appointment(clinic_profile):
+    topic = TopicFactory(name="Sexual health", slug="sexual-health")
+    consultation = ConsultationRequestFactory(
+        name="Meera", email="meera@example.com", concern=topic, message="Erectile worries", mode="video"
+    )
+    return services.schedule_appointment(
+        consultation,
+        specialist=specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
+        start=clinic_time(hour=11, minute=30),
+        video_link="https://meet.example/room-42",
+    )
+
+
+def calendar_of(message):
+    (name, content, mimetype) = message.attachments[0]
+    assert (name, mimetype) == ("appointment.ics", "text/calendar")
+    calendar = Calendar.from_ical(content)
+    return calendar, next(iter(calendar.walk("VEVENT")))
+
+
+def assert_discreet(message):
+    for text in (message.subject, message.body, message.alternatives[0][0]):
+        assert "Sexual" not in text and "Erectile" not in text and "Sexologist" not in text
+
+
+def make_retries_due():
+    past = timezone.now() - timedelta(seconds=1)
+    DBTaskResult.objects.filter(status="READY").update(run_after=past)
+
+
+def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appointment, mailoutbox):
+    run_worker()
+    (message,) = mailoutbox
+    assert message.subject == "Your appointment at Gurgaon Mind & Wellness Clinic is confirmed"
+    assert message.to == ["meera@example.com"]
+    assert message.alternatives[0][1] == "text/html"
+    assert "https://meet.example/room-42" in message.body
+    assert "/book/request/" in message.body and "/book/request/" in message.alternatives[0][0]
+    assert_discreet(message)
+    calendar, event = calendar_of(message)
+    assert calendar["METHOD"] == "PUBLISH"
+    assert str(event["SUMMARY"]) == "Appointment at Gurgaon Mind & Wellness Clinic"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == clinic_time(hour=11, minute=30)
+    assert event["DTSTART"].params["TZID"] == "Asia/Kolkata"
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(minutes=50)
+    assert any(tz["TZID"] == "Asia/Kolkata" for tz in calendar.walk("VTIMEZONE"))
+    for value in (event["SUMMARY"], event["DESCRIPTION"], event["LOCATION"]):
+        assert "Sexual" not in value and "Kavya" not in value
+    assert OutboundEmail.objects.get().status == "sent"
+
+
+def test_reschedule_updates_and_cancellation_cancels_the_same_event(appointment, mailoutbox):
+    run_worker()
+    services.reschedule_appointment(appointment, start=clinic_time(hour=15))
+    run_worker()
+    services.cancel_appointment(appointment)
+    run_worker()
+    confirmation, moved, cancelled = mailoutbox
+    assert moved.subject == "Your appointment at Gurgaon Mind & Wellness Clinic has moved"
+    assert cancelled.subject == "Your appointment at Gurgaon Mind & Wellness Clinic is cancelled"
+    events = [calendar_of(m) for m in (confirmation, moved, cancelled)]
+    assert len({str(event["UID"]) for _, event in events}) == 1
+    assert [event["SEQUENCE"] for _, event in events] == [0, 1, 2]
+    assert events[1][1].decoded("DTSTART") == clinic_time(hour=15)
+    assert events[2][0]["METHOD"] == "CANCEL" and events[2][1]["STATUS"] == "CANCELLED"
+    for message in mailoutbox:
+        assert_discreet(message)
+
+
+def test_an_email_is_sent_once_however_often_its_task_runs(appointment, mailoutbox):
+    email = OutboundEmail.objects.get()
+    outbox.deliver.enqueue(email.pk)
+    outbox.deliver.enqueue(email.pk)
+    run_worker()
+    assert len(mailoutbox) == 1
+    outbox.send_again([OutboundEmail.objects.get()])  # staff ask for a copy
+    run_worker()
+    assert len(mailoutbox) == 2
+    assert OutboundEmail.objects.filter(status="sent").count() == 2
+
+
+class RefusingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+
+def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settings, mailoutbox, admin_client):
+    settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
+    email = OutboundEmail.objects.get()
+    waits = []
+    for _ in range(outbox.MAX_ATTEMPTS):
+        make_retries_due()
+        before = timezone.now()
+        run_worker()
+        email.refresh_from_db()
+        if email.next_attempt_at:
+            waits.append(round((email.next_attempt_at - before).total_seconds() / 60))
+    assert waits == [1, 5, 15, 60, 180, 360]
+    assert (email.status, email.attempts, email.last_error) == ("failed", 7, "ConnectionRefusedError (111)")
+    assert not DBTaskResult.objects.filter(status="READY").exists()
+
+    response = admin_client.get("/admin/bookings/outboundemail/?status=failed")
+    assert response.status_code == 200 and "Failed" in response.content.decode()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = admin_client.post(
+        "/admin/bookings/outboundemail/", {"action": "send_again", "_selected_action": [email.pk]}
+    )
+    assert response.status_code == 302
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == "sent" and len(mailoutbox) == 1
+
+
+def test_a_cancelled_appointment_gets_no_late_confirmation_or_reminder(appointment, mailoutbox):
+    services.cancel_appointment(appointment)
+    run_worker()
+    assert [m.subject.rsplit(" ", 1)[-1] for m in mailoutbox] == ["cancelled"]
+    assert set(OutboundEmail.objects.values_list("kind", "status")) == {
+        ("confirmation", "skipped"),
+        ("cancellation", "sent"),
+    }
+
+
+def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, settings):
+    specialist = specialist_working_every_day()
+    soon = services.schedule_appointment(
+        ConsultationRequestFactory(),
+        specialist=specialist,
+        start=timezone.now() + timedelta(hours=20),
+        override_hours=True,
+    )
+    services.schedule_appointment(
+        ConsultationRequestFactory(),
+        specialist=specialist,
+        start=timezone.now() + timedelta(hours=30),
+        override_hours=True,
+    )
+    call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert OutboundEmail.objects.filter(kind="reminder").count() == 1
+    run_worker()
+    reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
+    assert len(reminders) == 1 and reminders[0].to == [soon.request.email]
+    assert not reminders[0].attachments
+    services.reschedule_appointment(soon, start=timezone.now() + timedelta(hours=22), override_hours=True)
+    assert outbox.queue_due_reminders() == 1
+    assert outbox.queue_due_reminders() == 0
+
+
+def test_staff_are_told_of_new_and_urgent_requests_without_details(client, clinic_profile, mailoutbox):
+    thanks_url_of(client.post(BOOK_URL, form_data(safe_now="no", message="I feel hopeless")))
+    run_worker()
+    staff = next(m for m in mailoutbox if m.to == ["care@clinic.example"])
+    reference = ConsultationRequest.objects.get().reference
+    assert staff.subject == f"Urgent: new consultation request {reference}"
+    assert "hopeless" not in staff.body and "hopeless" not in staff.alternatives[0][0]
+
+
+# ---- The mail server is down, then comes back ----
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sink:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((tuple(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted"
+
+
+def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profile, settings):
+    bookings = 100
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
+    for n in range(bookings):
+        response = client.post(BOOK_URL, form_data(email=f"visitor{n}@example.com", name=f"Visitor {n}"))
+        thanks_url_of(response)
+    assert ConsultationRequest.objects.count() == bookings
+
+    run_worker()  # nothing listens: every email stays queued, with a retry scheduled
+    assert OutboundEmail.objects.filter(status="queued", attempts=1).count() == 2 * bookings
+    assert DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).count() == 2 * bookings
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        back_at = time.monotonic()
+        make_retries_due()
+        run_worker()
+        delivered_in = time.monotonic() - back_at
+    finally:
+        controller.stop()
+    recipients = [rcpt for rcpt, _ in sink.messages]
+    assert len(recipients) == 2 * bookings
+    assert sorted(r for r in recipients if r != ("care@clinic.example",)) == sorted(
+        (f"visitor{n}@example.com",) for n in range(bookings)
+    )
+    assert recipients.count(("care@clinic.example",)) == bookings
+    assert OutboundEmail.objects.filter(status="sent", attempts=2).count() == 2 * bookings
+    print(f"\n{2 * bookings} emails delivered {delivered_in:.2f} s after the mail server came back")
+
+
+def test_a_hanging_mail_server_never_holds_up_a_booking(client, clinic_profile, settings):
+    # Accepts connections and never says a word.
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.getsockname()[1], 0.5
+    try:
+        started = time.monotonic()
+        thanks_url_of(client.post(BOOK_URL, form_data()))
+        assert time.monotonic() - started < 1
+        started = time.monotonic()
+        run_worker()  # each email gives up after EMAIL_TIMEOUT and is queued for later
+        assert time.monotonic() - started < 3
+    finally:
+        server.close()
+    assert ConsultationRequest.objects.count() == 1
+    # smtplib reports the read that timed out as the server disconnecting.
+    assert set(OutboundEmail.objects.values_list("status", "attempts", "last_error")) == {
+        ("queued", 1, "SMTPServerDisconnected")
+    }
