@@ -25,6 +25,11 @@ How it works:
       the 7th failure marks the email "failed" (about 10 h 21 min after the
       first try); staff see it in the admin and can "send again".
 
+  As soon as one email that had failed goes through, every retry still
+  waiting is made due at once: when the server comes back, the backlog goes
+  within the next retry that falls due (at most the current back-off step,
+  and new bookings' emails try straight away), not hours later.
+
 * A worker that dies between the server's acceptance and the "sent" update
   leaves the row "sending": it is never retried by itself (that could send it
   twice); the admin lists it and staff decide.
@@ -45,7 +50,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from clinic.models import ClinicProfile
 
@@ -128,7 +134,26 @@ def deliver(email_id):
         last_error="",
     )
     logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.request.reference)
+    if email.attempts:
+        wake_waiting_retries()
     return "sent"
+
+
+def wake_waiting_retries():
+    """The mail server is back (an email that had failed went through): bring
+    every retry still waiting out of its back-off, so the backlog goes now
+    rather than hours later. Returns how many were woken."""
+    now = timezone.now()
+    with transaction.atomic():
+        woken = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=deliver.module_path, run_after__gt=now
+        ).update(run_after=now)
+        OutboundEmail.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now).update(
+            next_attempt_at=now
+        )
+    if woken:
+        logger.info("Mail server reachable again: %d waiting email(s) due now", woken)
+    return woken
 
 
 def _error_kind(exc):
