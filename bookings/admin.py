@@ -47,6 +47,7 @@ STATUS_FIELDS = [
     "cancelled_at",
     "no_show_at",
     "spam_at",
+    "erased_at",
 ]
 
 
@@ -217,6 +218,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
                     "cancelled_at",
                     "no_show_at",
                     "spam_at",
+                    "erased_at",
                 ],
                 "classes": ["collapse"],
             },

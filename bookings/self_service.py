@@ -44,7 +44,8 @@ class PrivatePageMixin:
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        # The link is the key: never send it to another site as a Referer.
+        response["Referrer-Policy"] = "same-origin"
         return response
 
 
@@ -114,15 +115,21 @@ class CancelView(TokenMixin, FormView):
         reason = form.cleaned_data["reason"].strip()
         site_url = self.request.build_absolute_uri("/")
         with transaction.atomic():
+            emailed = False
             for appointment in consultation.appointments.live():
-                scheduling.cancel_appointment(appointment, reason=reason, by_visitor=True, site_url=site_url)
+                emailed |= scheduling.cancel_appointment(
+                    appointment, reason=reason, by_visitor=True, site_url=site_url
+                )
             consultation.transition_to(Status.CANCELLED)
             InternalNote.objects.create(
                 request=consultation,
                 text="Cancelled by the visitor." + (f" Their reason: {reason}" if reason else ""),
             )
         logger.info("Request %s cancelled by the visitor", consultation.reference)
-        messages.success(self.request, "Your request is cancelled. We have sent you a confirmation by email.")
+        notice = "Your request is cancelled."
+        if emailed:
+            notice += " We have emailed you a confirmation for your calendar."
+        messages.success(self.request, notice)
         return redirect("bookings:status", token=self.kwargs["token"])
 
 
