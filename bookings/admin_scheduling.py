@@ -44,7 +44,8 @@ class AppointmentAdminForm(forms.ModelForm):
 
     def _post_clean(self):
         super()._post_clean()
-        if self.errors:
+        if self.errors or (self.instance.pk and not self.has_changed()):
+            # Saving an unchanged appointment must not email the visitor again.
             return
         # The booking itself happens here, inside the admin's transaction, so a
         # clash found by the database (another receptionist a moment earlier)

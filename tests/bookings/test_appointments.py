@@ -332,3 +332,31 @@ def test_races_on_sqlite_each_book_exactly_one(clinic_profile):
         start = clinic_time(days_ahead=2 + attempt // 8, hour=10 + attempt % 8)
         results.append(sorted(race_once(specialist, requests, start)))
     assert results == [["booked", "refused"]] * 10
+
+
+def test_saving_an_unchanged_appointment_sends_nothing(admin_client, specialist):
+    appointment = services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
+    )
+    url = f"/admin/bookings/appointment/{appointment.pk}/change/"
+    unchanged = admin_form(appointment.request, specialist, clinic_time(hour=11), location="")
+    response = admin_client.post(url, unchanged)
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.sequence == 0
+    assert OutboundEmail.objects.count() == 1
+
+
+def test_reception_schedules_and_sees_outgoing_email(client, specialist):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(username="reception")
+    user.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(user)
+    consultation = ConsultationRequestFactory()
+    response = client.post(
+        "/admin/bookings/appointment/add/", admin_form(consultation, specialist, clinic_time(hour=11))
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/bookings/outboundemail/").status_code == 200
+    assert client.get("/admin/bookings/appointment/").status_code == 200
