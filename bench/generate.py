@@ -106,12 +106,14 @@ def prepare_posts(path, count):
             data = valid_booking(number)
             data["csrfmiddlewaretoken"] = _mask_cipher_secret(secret)
             data["submission_key"] = new_submission_key()
-            out.write(f"{settings.CSRF_COOKIE_NAME}={secret}\t{urlencode(data)}\n")
+            # Each visitor comes from its own address, as the proxy reports it.
+            xff = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+            out.write(f"{settings.CSRF_COOKIE_NAME}={secret}\t{xff}\t{urlencode(data)}\n")
 
 
 def check_one_post(path):
     """The prepared POSTs are accepted: the first one, sent in-process, redirects."""
-    cookie, body = Path(path).read_text().splitlines()[0].split("\t")
+    cookie, _xff, body = Path(path).read_text().splitlines()[0].split("\t")
     client = Client(enforce_csrf_checks=True, SERVER_NAME="127.0.0.1")
     client.cookies[settings.CSRF_COOKIE_NAME] = cookie.split("=", 1)[1]
     response = client.post(

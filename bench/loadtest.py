@@ -186,12 +186,16 @@ def reader(number, bases, paths, stats):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bookings", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--faults", default="smtp,db,worker", help="comma-separated: smtp, db, worker")
-    parser.add_argument("--server", default=os.environ.get("LOADTEST_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument(
+        "--server", default=os.environ.get("LOADTEST_PG", "postgres://postgres@127.0.0.1:5432")
+    )
     parser.add_argument("--database", default="clinic_loadtest")
     parser.add_argument("--redis", default=os.environ.get("LOADTEST_REDIS", "redis://127.0.0.1:6379"))
     parser.add_argument("--redis-db", default="14")
@@ -334,9 +338,7 @@ def main():
         if rcpt.endswith("@loadtest.example") and rcpt.startswith("visitor"):
             acks[rcpt] += count
     duplicates = {rcpt: n for rcpt, n in acks.items() if n > 1}
-    visitors_without_ack = [
-        n for n in stats.thanked if acks.get(f"visitor{n}@loadtest.example", 0) == 0
-    ]
+    visitors_without_ack = [n for n in stats.thanked if acks.get(f"visitor{n}@loadtest.example", 0) == 0]
     bare_5xx = sum(
         count for (kind, status), count in stats.statuses.items() if status >= 500 and status != 503
     )
@@ -355,19 +357,32 @@ def main():
     print()
     print("Summary")
     print(f"  load phase: {load_seconds:.1f} s")
-    print(f"  requests: {sum(stats.statuses.values())}, by kind and status: {dict(sorted(stats.statuses.items()))}")
+    print(
+        f"  requests: {sum(stats.statuses.values())}, by kind and status: {dict(sorted(stats.statuses.items()))}"
+    )
     print(f"  connection errors (retried): {dict(stats.errors)}")
-    print(f"  bookings thanked: {len(thanked)} of {args.bookings} visitors; stored: {len(stored)}; "
-          f"thanked but missing: {len(missing)}")
-    print(f"  booking POST latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
-          if latencies else "  no booking POSTs")
-    print(f"  emails: {len(sink.messages)} received, {expected} expected; duplicates: {len(duplicates)}; "
-          f"visitors without an acknowledgement: {len(visitors_without_ack)}")
+    print(
+        f"  bookings thanked: {len(thanked)} of {args.bookings} visitors; stored: {len(stored)}; "
+        f"thanked but missing: {len(missing)}"
+    )
+    print(
+        f"  booking POST latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+        if latencies
+        else "  no booking POSTs"
+    )
+    print(
+        f"  emails: {len(sink.messages)} received, {expected} expected; duplicates: {len(duplicates)}; "
+        f"visitors without an acknowledgement: {len(visitors_without_ack)}"
+    )
     if delivered_at and "smtp" in events:
-        print(f"  every email delivered {delivered_at - events['smtp']:.1f} s after the mail server came back")
+        print(
+            f"  every email delivered {delivered_at - events['smtp']:.1f} s after the mail server came back"
+        )
     if recovery:
-        print(f"  PostgreSQL restart: both instances healthy again {recovery.get('seconds', float('nan')):.1f} s "
-              "after it went down, with no gunicorn restart")
+        print(
+            f"  PostgreSQL restart: both instances healthy again {recovery.get('seconds', float('nan')):.1f} s "
+            "after it went down, with no gunicorn restart"
+        )
     print(f"  logs: {tmp}")
 
     failures = []

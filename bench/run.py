@@ -56,6 +56,9 @@ def site_env(workdir, port, page_cache=True):
         DJANGO_MEDIA_ROOT=str(workdir / "media"),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         GUNICORN_ACCESS_LOG="",
+        # The simulated visitors say who they are in X-Forwarded-For, as a
+        # proxy on this machine would; the rate limit then tells them apart.
+        TRUSTED_PROXY_IPS="127.0.0.1",
         WEB_CONCURRENCY=env.get("WEB_CONCURRENCY", "2"),
         PORT=str(port),
         PYTHONPATH=str(ROOT),

@@ -1,6 +1,6 @@
 -- Counts every response status so the benchmark can refuse a page that did
 -- not answer as expected. Optional: a file of prepared POST requests, one
--- "cookie<TAB>body" line per visitor, each sent once.
+-- "cookie<TAB>forwarded-for<TAB>body" line per visitor, each sent once.
 local threads = {}
 local counter = 1
 
@@ -16,8 +16,8 @@ function init(args)
   if args[1] then
     posts = {}
     for line in io.lines(args[1]) do
-      local cookie, body = line:match("^(.-)\t(.*)$")
-      table.insert(posts, {cookie = cookie, body = body})
+      local cookie, xff, body = line:match("^(.-)\t(.-)\t(.*)$")
+      table.insert(posts, {cookie = cookie, xff = xff, body = body})
     end
     nthreads = tonumber(args[2])
     next_index = id
@@ -35,6 +35,7 @@ function request()
     next_index = next_index + nthreads
     return wrk.format("POST", nil, {
       ["Cookie"] = post.cookie,
+      ["X-Forwarded-For"] = post.xff,
       ["Content-Type"] = "application/x-www-form-urlencoded",
       ["Referer"] = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port .. wrk.path,
     }, post.body)

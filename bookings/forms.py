@@ -26,7 +26,12 @@ UTM_FIELDS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_conte
 
 
 def new_submission_key():
-    return signing.Signer(salt=SUBMISSION_SALT).sign(secrets.token_urlsafe(24))
+    # Timestamped, so the form knows how long the visitor took to fill it in.
+    return signing.TimestampSigner(salt=SUBMISSION_SALT).sign(secrets.token_urlsafe(24))
+
+
+def min_fill_seconds():
+    return getattr(settings, "BOOKING_MIN_FILL_SECONDS", 3)
 
 
 def min_notice_hours():
@@ -91,6 +96,12 @@ class ConsultationRequestForm(forms.ModelForm):
         error_messages={"required": "We can only reply if you agree to this. Please tick the box."},
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    # A field people never see (hidden by a CSS class) but form-filling bots do.
+    website = forms.CharField(
+        label="Leave this field empty",
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
     source_article = QuietHiddenField(max_length=200)
     utm_source = QuietHiddenField()
     utm_medium = QuietHiddenField()
@@ -177,6 +188,7 @@ class ConsultationRequestForm(forms.ModelForm):
 
     def __init__(self, *args, profile=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.filled_in_seconds = 0
         self.profile = profile or ClinicProfile.load()
         fields = self.fields
         fields["name"].max_length = 120
@@ -287,6 +299,7 @@ class ConsultationRequestForm(forms.ModelForm):
                 "consent",
                 css_class="booking-form__section",
             ),
+            Div("website", css_class="booking-form__trap", aria_hidden="true"),
             "submission_key",
             "source_article",
             *UTM_FIELDS,
@@ -319,10 +332,22 @@ class ConsultationRequestForm(forms.ModelForm):
             raise forms.ValidationError("Please tell us what to call you.")
         return name
 
+    @property
+    def looks_automated(self):
+        """Filled the hidden field, or sent the form faster than a person can."""
+        return bool(self.cleaned_data.get("website")) or self.filled_in_seconds < min_fill_seconds()
+
     def clean_submission_key(self):
         value = self.cleaned_data.get("submission_key", "")
+        signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
         try:
-            return signing.Signer(salt=SUBMISSION_SALT).unsign(value)
+            key = signer.unsign(value)
+            # Any key this form issued is accepted; its age only tells a
+            # person (seconds or more) from a script (at once).
+            signer.unsign(value, max_age=min_fill_seconds())
+        except signing.SignatureExpired:
+            self.filled_in_seconds = min_fill_seconds()
+            return key
         except signing.BadSignature:
             # Not from our form (or mangled): a fresh key, so the visitor can
             # simply send again; nothing they typed is lost. Reported above the
@@ -333,6 +358,8 @@ class ConsultationRequestForm(forms.ModelForm):
                 None, "Something went wrong with this form. Please check your details and send it again."
             )
             return ""
+        self.filled_in_seconds = 0
+        return key
 
     def clean_source_article(self):
         slug = clean_slug(self.cleaned_data.get("source_article"))

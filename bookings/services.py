@@ -27,14 +27,21 @@ logger = logging.getLogger(__name__)
 REFERENCE_ATTEMPTS = 5
 
 
-def submit_request(consultation, *, site_url=""):
+def submit_request(consultation, *, site_url="", automated=False):
     """Save a new request with its consent record and queue its emails, all in
     one transaction. Returns (request, created): a second submission of the same
-    form returns the request the first one saved."""
+    form returns the request the first one saved.
+
+    A request that looks automated (see the form) is stored as spam, so staff
+    can still find it if a person was wrongly caught, and no email goes out."""
     profile = ClinicProfile.load()
     consultation.consent_notice_version = profile.privacy_notice_version
     consultation.consented_at = timezone.now()
     consultation.urgent = consultation.safe_now == ConsultationRequest.SafeNow.NO
+    if automated:
+        consultation.status = ConsultationRequest.Status.SPAM
+        consultation.spam_at = consultation.consented_at
+        consultation.urgent = False
     site_url = site_url or getattr(settings, "SITE_URL", "")
     for _ in range(REFERENCE_ATTEMPTS):
         consultation.reference = generate_reference()
@@ -44,11 +51,13 @@ def submit_request(consultation, *, site_url=""):
                 # Recorded and enqueued inside this transaction: the emails
                 # exist exactly when the request does, and the worker sends
                 # them, retrying while the mail server is away (bookings.outbox).
-                outbox.queue_emails(
-                    [OutboundEmail.Kind.ACKNOWLEDGEMENT, OutboundEmail.Kind.NEW_REQUEST],
-                    consultation,
-                    site_url=site_url,
-                )
+                # A request that looks automated gets none.
+                if not automated:
+                    outbox.queue_emails(
+                        [OutboundEmail.Kind.ACKNOWLEDGEMENT, OutboundEmail.Kind.NEW_REQUEST],
+                        consultation,
+                        site_url=site_url,
+                    )
         except IntegrityError:
             consultation.pk = None
             existing = ConsultationRequest.objects.filter(submission_key=consultation.submission_key).first()

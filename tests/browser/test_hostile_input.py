@@ -152,3 +152,48 @@ def test_script_payloads_in_articles_never_run(browser, live_server):
             assert_nothing_ran(page, events, path)
     finally:
         context.close()
+
+
+def test_script_payloads_in_every_booking_field_never_run(browser, live_server):
+    """Each payload goes into every free-text field of a request, as if a
+    visitor had typed it; staff then read them in the admin, and the visitor
+    on the thank-you page."""
+    from bookings.models import ConsultationRequest
+    from bookings.views import thanks_token
+    from tests.factories import ConsultationRequestFactory
+
+    UserFactory(username="owner", is_superuser=True, password=PASSWORD)
+    text_fields = ["name", "message", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+    requests = []
+    for number, payload in enumerate(PAYLOADS):
+        stored = payload.replace("\x00", "")  # PostgreSQL cannot store NUL; the form refuses it anyway
+        requests.append(
+            ConsultationRequestFactory(
+                email=f"visitor{number}@example.com",
+                **{name: stored[:100] if name.startswith("utm") else stored[:120] for name in text_fields},
+            )
+        )
+    ConsultationRequest.objects.filter(pk=requests[0].pk).update(
+        message="".join(PAYLOADS).replace("\x00", "")[:1000]
+    )
+    context, page, events = open_hostile_page(browser, live_server)
+    try:
+        for consultation in requests[:20]:
+            page.goto(reverse("bookings:thanks", args=[thanks_token(consultation)]))
+            assert_nothing_ran(page, events, "thank-you page")
+        log_in(page, "owner")
+        pages = [
+            "/admin/",
+            "/admin/bookings/consultationrequest/",
+            "/admin/bookings/consultationrequest/?q=script",
+        ]
+        pages += ["/admin/bookings/consultationrequest/?p=1", "/admin/bookings/consultationrequest/?p=2"]
+        for consultation in requests:
+            pages.append(reverse("admin:bookings_consultationrequest_change", args=[consultation.pk]))
+        for consultation in requests[:10]:
+            pages.append(reverse("admin:bookings_consultationrequest_history", args=[consultation.pk]))
+        for path in pages:
+            page.goto(path)
+            assert_nothing_ran(page, events, path)
+    finally:
+        context.close()
