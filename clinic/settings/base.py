@@ -179,6 +179,9 @@ TASKS = {
 # Anonymous public pages are served from the shared cache; PAGE_CACHE=0 turns
 # that off (the benchmark measures both).
 PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# Set to the release (e.g. the git commit) so cached pages from the previous
+# release are not served after a template-only change.
+PAGE_CACHE_BUILD = env_str("PAGE_CACHE_BUILD", "")
 
 # Booking form: how far ahead and how soon visitors may ask for a time, and
 # what tells a person from a bot.
@@ -186,6 +189,13 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
 BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
+# How long the signed status link in emails works, and how long closed
+# requests are kept before their personal data is erased.
+BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 90)
+BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
+# The site's public address, for links in emails sent by the worker (outside
+# any request), e.g. https://clinic.example
+SITE_URL = env_str("SITE_URL", "")
 # Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
 # atomic across machines. django-ratelimit's checks predate Django's own Redis
 # backend, and on one machine the file cache's increment is not atomic, which
