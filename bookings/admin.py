@@ -3,7 +3,7 @@ import logging
 
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
@@ -11,7 +11,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from clinic.models import ClinicProfile
 
-from . import services
+from . import admin_scheduling, services
 from .models import ConsultationRequest, InternalNote
 
 logger = logging.getLogger(__name__)
@@ -175,14 +175,14 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     search_help_text = "Search by reference, name, email or phone number."
     date_hierarchy = "created"
     list_per_page = 50
-    actions = ["assign_to_me", "mark_contacted", "mark_spam", "export_csv"]
+    actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
     inlines = [InternalNoteInline]
-    readonly_fields = VISITOR_FIELDS + STATUS_FIELDS
+    readonly_fields = [*VISITOR_FIELDS, *STATUS_FIELDS, "appointments"]
     history_list_display = []
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
     fieldsets = [
-        ("Workflow", {"fields": ["status", "change_status_to", "assigned_to"]}),
+        ("Workflow", {"fields": ["status", "change_status_to", "assigned_to", "appointments"]}),
         (
             "Who",
             {
@@ -248,6 +248,10 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
             # Phone numbers are stored as +91…; let "98765 43210" find them.
             queryset |= self.model.objects.filter(phone__contains=digits[-10:])
         return queryset, may_have_duplicates
+
+    @admin.display(description="appointments")
+    def appointments(self, obj):
+        return admin_scheduling.appointments_summary(obj)
 
     @admin.display(description="time waiting")
     def time_waiting(self, obj):
@@ -317,6 +321,13 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
                 messages.WARNING,
             )
 
+    @admin.action(description="Schedule an appointment", permissions=["change"])
+    def schedule_appointment(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one request to schedule.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(admin_scheduling.schedule_link(queryset.get()))
+
     @admin.action(description="Export selected as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -384,7 +395,3 @@ def _csv_safe(value):
     if text[:1] in ("=", "-", "@", "\t", "\r") or (text[:1] == "+" and not text[1:].isdigit()):
         return "'" + text
     return text
-
-
-# Appointments, specialists' working time and outgoing emails.
-from . import admin_scheduling  # noqa: E402, F401

@@ -6,7 +6,10 @@ from datetime import timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.admin import SpecialistAdmin
@@ -28,6 +31,13 @@ class AppointmentAdminForm(forms.ModelForm):
         label="Schedule outside working hours",
         required=False,
         help_text="Tick only when the specialist has agreed to see the visitor outside their usual hours or on a day off.",
+    )
+
+    video_link = forms.URLField(
+        label="Video link",
+        required=False,
+        assume_scheme="https",
+        help_text=Appointment._meta.get_field("video_link").help_text,
     )
 
     class Meta:
@@ -149,6 +159,39 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             for a in queryset.live()
         )
         self.message_user(request, f"{count} appointment(s) marked no-show.", messages.SUCCESS)
+
+
+def appointments_summary(consultation):
+    """The request's appointments as links, and a link to schedule one: shown
+    read-only on the request's admin page. Scheduling, moving and cancelling go
+    through the appointment's own page, which checks the rules and emails the
+    visitor."""
+    if consultation is None or consultation.pk is None:
+        return "—"
+    items = [
+        format_html(
+            '<li><a href="{}">{}</a>: {}, {}</li>',
+            reverse("admin:bookings_appointment_change", args=[appointment.pk]),
+            date_format(timezone.localtime(appointment.start), "D j M Y, H:i"),
+            appointment.specialist,
+            appointment.get_status_display().lower(),
+        )
+        for appointment in consultation.appointments.select_related("specialist")
+    ]
+    schedulable = consultation.status in scheduling.SCHEDULABLE and not consultation.erased_at
+    if schedulable and not any(a.is_live for a in consultation.appointments.all()):
+        items.append(
+            format_html('<li><a href="{}">Schedule an appointment</a></li>', schedule_link(consultation))
+        )
+    if not items:
+        return "—"
+    return format_html(
+        '<ul class="appointments-summary">{}</ul>', format_html_join("", "{}", ((i,) for i in items))
+    )
+
+
+def schedule_link(consultation):
+    return f"{reverse('admin:bookings_appointment_add')}?request={consultation.pk}"
 
 
 class WorkingHoursInline(admin.TabularInline):

@@ -360,3 +360,22 @@ def test_reception_schedules_and_sees_outgoing_email(client, specialist):
     assert response.status_code == 302
     assert client.get("/admin/bookings/outboundemail/").status_code == 200
     assert client.get("/admin/bookings/appointment/").status_code == 200
+
+
+def test_request_page_lists_appointments_and_the_action_opens_scheduling(admin_client, specialist):
+    appointment = services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
+    )
+    page = admin_client.get(f"/admin/bookings/consultationrequest/{appointment.request.pk}/change/")
+    assert f"/admin/bookings/appointment/{appointment.pk}/change/" in page.content.decode()
+    assert "Schedule an appointment</a>" not in page.content.decode()
+    other = ConsultationRequestFactory()
+    page = admin_client.get(f"/admin/bookings/consultationrequest/{other.pk}/change/")
+    assert f'href="/admin/bookings/appointment/add/?request={other.pk}"' in page.content.decode()
+    response = admin_client.post(
+        "/admin/bookings/consultationrequest/",
+        {"action": "schedule_appointment", "_selected_action": [other.pk]},
+    )
+    assert response["Location"] == f"/admin/bookings/appointment/add/?request={other.pk}"
+    form = admin_client.get(response["Location"]).context["adminform"].form
+    assert form.initial["request"] == str(other.pk)
