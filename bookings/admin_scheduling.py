@@ -51,6 +51,13 @@ class AppointmentAdminForm(forms.ModelForm):
             self.fields["duration"].initial = int(self.instance.duration.total_seconds() // 60)
             self.fields["request"].disabled = True
         self.fields["specialist"].queryset = Specialist.objects.active()
+        # The admin's date and time boxes carry no labels of their own; screen
+        # readers need one for each.
+        start_widget = self.fields["start"].widget
+        for widget, label in zip(
+            getattr(start_widget, "widgets", []), ["Start date", "Start time"], strict=False
+        ):
+            widget.attrs["aria-label"] = label
 
     def _post_clean(self):
         super()._post_clean()
@@ -84,6 +91,10 @@ class AppointmentAdminForm(forms.ModelForm):
 @admin.register(Appointment)
 class AppointmentAdmin(SimpleHistoryAdmin):
     form = AppointmentAdminForm
+
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
     list_display = ["request", "specialist", "start", "end", "mode", "status"]
     list_filter = ["status", "mode", "specialist"]
     list_select_related = ["request", "specialist"]
@@ -217,6 +228,9 @@ class SpecialistWithScheduleAdmin(SpecialistAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
     list_display = [
         "created",
         "kind",
