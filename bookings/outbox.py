@@ -241,6 +241,13 @@ SUBJECTS = {
 APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
 
 
+def _site_url_seen_before(consultation):
+    """Jobs without a web request (the reminder command) have no address for
+    links; without SITE_URL, use the one the request's earlier emails used."""
+    earlier = consultation.outbound_emails.exclude(site_url="").order_by("-pk").first()
+    return earlier.site_url if earlier else ""
+
+
 def _clinic_inbox(profile):
     return getattr(settings, "CLINIC_INBOX_EMAIL", "") or profile.email
 
@@ -261,7 +268,7 @@ def build_message(email):
         if email.kind == Kind.REMINDER and appointment.start != email.reminder_for:
             return None
     profile = ClinicProfile.load()
-    site_url = email.site_url or getattr(settings, "SITE_URL", "")
+    site_url = email.site_url or getattr(settings, "SITE_URL", "") or _site_url_seen_before(consultation)
     context = {"clinic": profile, "consultation": consultation, "appointment": appointment}
     if email.to_clinic:
         path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
