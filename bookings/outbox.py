@@ -234,7 +234,7 @@ def queue_due_reminders(now=None):
 SUBJECTS = {
     Kind.ACKNOWLEDGEMENT: "Your request to {clinic}",
     Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
-    Kind.RESCHEDULE: "Your appointment at {clinic} has moved",
+    Kind.RESCHEDULE: "Your appointment at {clinic} has changed",
     Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
     Kind.REMINDER: "Reminder: your appointment at {clinic}",
 }

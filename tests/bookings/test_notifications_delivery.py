@@ -82,7 +82,7 @@ def test_reschedule_updates_and_cancellation_cancels_the_same_event(appointment,
     services.cancel_appointment(appointment)
     run_worker()
     confirmation, moved, cancelled = mailoutbox
-    assert moved.subject == "Your appointment at Gurgaon Mind & Wellness Clinic has moved"
+    assert moved.subject == "Your appointment at Gurgaon Mind & Wellness Clinic has changed"
     assert cancelled.subject == "Your appointment at Gurgaon Mind & Wellness Clinic is cancelled"
     events = [calendar_of(m) for m in (confirmation, moved, cancelled)]
     assert len({str(event["UID"]) for _, event in events}) == 1
