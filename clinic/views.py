@@ -61,7 +61,7 @@ def healthz(request):
 def robots_txt(request):
     lines = [
         "User-agent: *",
-        "Disallow: /admin/",
+        f"Disallow: {reverse('admin:index')}",
         "",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]

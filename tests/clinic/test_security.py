@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from clinic.middleware import LOGIN_STARTED_KEY
 from tests import observatory
-from tests.factories import UserFactory
+from tests.factories import ArticleFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 SECURITY_SETTINGS = [
@@ -47,13 +47,23 @@ def https_get(client, path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/", "/admin/login/"])
-def test_observatory_grade_is_a_plus(client, production_security, path):
+@pytest.mark.parametrize("page", ["home", "article", "booking form", "admin login"])
+def test_observatory_grade_is_a_plus(client, production_security, page):
+    article = ArticleFactory()
+    path = {
+        "home": "/",
+        "article": article.get_absolute_url(),
+        "booking form": "/book/",
+        "admin login": "/admin/login/",
+    }[page]
     response = https_get(client, path)
     assert response.status_code == 200
     total, results = observatory.score(response)
     assert total >= 100, results
     assert observatory.grade(total) == "A+"
+    if page in ("booking form", "admin login"):
+        # These set the CSRF cookie, so the cookie test counts too.
+        assert results["cookies"][0] == "cookies-secure-with-httponly-sessions-and-samesite"
 
 
 @pytest.mark.django_db
