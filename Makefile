@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup lint format bench lighthouse
+.PHONY: run test setup lint format bench lighthouse loadtest
 
 run: $(VENV)/.installed setup
 	./scripts/serve.sh
@@ -50,3 +50,7 @@ lighthouse: $(VENV)/.installed-dev
 	./scripts/install-chromium.sh
 	cd bench/lighthouse && npm ci --no-audit --no-fund --silent
 	$(PY) bench/lighthouse.py $(LIGHTHOUSE_ARGS)
+
+# Production shape under load and faults (PostgreSQL and Redis on this machine).
+loadtest: $(VENV)/.installed-dev
+	cd bench && ../$(PY) loadtest.py $(LOADTEST_ARGS)

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import collections
 import concurrent.futures
-import http.cookiejar
 import os
 import re
 import shutil
@@ -98,62 +97,83 @@ class Stats:
             self.errors[kind] += 1
 
 
-def opener(xff):
-    jar = http.cookiejar.CookieJar()
-    handlers = [urllib.request.HTTPCookieProcessor(jar)]
-    built = urllib.request.build_opener(*handlers)
-    built.addheaders = [("X-Forwarded-For", xff), ("User-Agent", "clinic-loadtest")]
-    return built, jar
+class Browser:
+    """One simulated person behind the TLS proxy: the proxy adds their address
+    and says the connection was HTTPS, so the site's cookies are Secure and
+    are kept here by hand (a cookie jar would not send them over plain HTTP)."""
 
+    def __init__(self, xff):
+        self.xff = xff
+        self.cookies = {}
 
-def fetch(browser, url, data=None, referer=None, timeout=30):
-    request = urllib.request.Request(url, data=data)
-    if referer:
-        request.add_header("Referer", referer)
-    try:
-        with browser.open(request, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace"), response.url
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace"), url
+    def fetch(self, url, data=None, referer=None, timeout=30):
+        request = urllib.request.Request(url, data=data)
+        request.add_header("X-Forwarded-For", self.xff)
+        request.add_header("X-Forwarded-Proto", "https")
+        request.add_header("User-Agent", "clinic-loadtest")
+        if referer:
+            request.add_header("Referer", referer.replace("http://", "https://", 1))
+        if self.cookies:
+            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                self._keep_cookies(response)
+                return response.status, response.read().decode("utf-8", "replace"), response.url
+        except urllib.error.HTTPError as error:
+            self._keep_cookies(error)
+            return error.code, error.read().decode("utf-8", "replace"), url
+
+    def _keep_cookies(self, response):
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
 
 
 def visitor(number, base, stats, day, attempts=8):
-    """One person: opens the form, fills it in, sends it, reads the thank-you page.
-    Like a person, they try again after an error page (the form key makes a
-    repeat harmless)."""
+    """One person: opens the form, fills it in, sends it, reads the thank-you
+    page. Like a person, after an error page they send the same form again, or
+    reload the thank-you page (the form's key makes a repeat harmless)."""
     xff = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-    browser, _jar = opener(xff)
+    browser = Browser(xff)
     form_url = f"{base}/book/"
+    fields = None
     for attempt in range(attempts):
         try:
-            status, html, _ = fetch(browser, form_url)
-            stats.record("form GET", status)
-            if status != 200:
-                time.sleep(0.5 * (attempt + 1))
-                continue
-            fields = dict(HIDDEN_INPUT.findall(html))
-            fields.update(
-                {
-                    "name": f"Loadtest visitor {number}",
-                    "email": f"visitor{number}@loadtest.example",
-                    "phone": "+91 98765 43210",
-                    "contact_channels": "email",
-                    "age_statement": "adult",
-                    "mode": "video",
-                    "language": "en",
-                    "window1_date": day,
-                    "window1_part": "morning",
-                    "safe_now": "yes",
-                    "consent": "on",
-                }
-            )
+            if fields is None:
+                status, html, _ = browser.fetch(form_url)
+                stats.record("form GET", status)
+                if status != 200:
+                    time.sleep(0.5 * (attempt + 1))
+                    continue
+                fields = dict(HIDDEN_INPUT.findall(html))
+                fields.update(
+                    {
+                        "name": f"Loadtest visitor {number}",
+                        "email": f"visitor{number}@loadtest.example",
+                        "phone": "+91 98765 43210",
+                        "contact_channels": "email",
+                        "age_statement": "adult",
+                        "mode": "video",
+                        "language": "en",
+                        "window1_date": day,
+                        "window1_part": "morning",
+                        "safe_now": "yes",
+                        "consent": "on",
+                    }
+                )
             started = time.perf_counter()
-            status, html, final_url = fetch(
-                browser, form_url, urllib.parse.urlencode(fields).encode(), referer=form_url
+            status, html, final_url = browser.fetch(
+                form_url, urllib.parse.urlencode(fields).encode(), referer=form_url
             )
             stats.record("booking POST", status)
             with stats.lock:
                 stats.post_latencies.append(time.perf_counter() - started)
+            while "/book/thanks/" in final_url and status >= 500 and attempt < attempts:
+                # Saved, but the thank-you page failed: reload it.
+                time.sleep(0.5 * (attempt + 1))
+                attempt += 1
+                status, html, final_url = browser.fetch(final_url)
+                stats.record("thank-you reload", status)
             if status == 200 and "/book/thanks/" in final_url:
                 match = REFERENCE.search(html)
                 if match:
@@ -173,11 +193,11 @@ def visitor(number, base, stats, day, attempts=8):
 
 
 def reader(number, bases, paths, stats):
-    browser, _ = opener(f"10.200.{number // 256 % 256}.{number % 256}")
+    browser = Browser(f"10.200.{number // 256 % 256}.{number % 256}")
     for index, path in enumerate(paths):
         base = bases[(number + index) % len(bases)]
         try:
-            status, html, _ = fetch(browser, base + path)
+            status, html, _ = browser.fetch(base + path)
             stats.record("reader GET", status)
             if status >= 500 and "briefly unavailable" not in html:
                 stats.unexpected.append(f"reader got a bare {status} on {path}")
@@ -234,8 +254,6 @@ def main():
         # The simulated visitors come through 127.0.0.1 with their own
         # X-Forwarded-For: trust that header from loopback, for this run only.
         TRUSTED_PROXY_IPS="127.0.0.1",
-        # Retries come quickly so the run does not wait hours for a back-off.
-        EMAIL_RETRY_DELAYS="2,3,5,5,5,10,10,10,10,10",
         BOOKING_MIN_FILL_SECONDS="0",
         GUNICORN_ACCESS_LOG="",
         WEB_CONCURRENCY="2",
@@ -258,6 +276,16 @@ def main():
             stderr=open(tmp / f"gunicorn-{port}.log", "w"),  # noqa: SIM115
         )
 
+    stopping = threading.Event()
+
+    def supervise_worker():
+        # As systemd would: a worker that exits (it does when the database
+        # goes away) is started again.
+        while not stopping.is_set():
+            if processes["worker"].poll() is not None and not stopping.is_set():
+                start_worker()
+            time.sleep(0.5)
+
     def start_worker():
         processes["worker"] = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
@@ -270,6 +298,7 @@ def main():
     for port in ports:
         start_instance(port)
     start_worker()
+    threading.Thread(target=supervise_worker, daemon=True).start()
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     for base in bases:
         wait_until_up(base + "/healthz")
@@ -291,10 +320,8 @@ def main():
             threading.Thread(target=restart_postgres, args=(recovery, bases), daemon=True).start()
         if "worker" in faults and fraction >= 0.4 and "worker" not in events:
             events["worker"] = time.monotonic()
+            # The supervisor starts it again.
             processes["worker"].send_signal(signal.SIGKILL)
-            processes["worker"].wait()
-            time.sleep(1)
-            start_worker()
         if "smtp" in faults and fraction >= 0.5 and "smtp" not in events:
             events["smtp"] = time.monotonic()
             sink.start()
@@ -343,6 +370,7 @@ def main():
         count for (kind, status), count in stats.statuses.items() if status >= 500 and status != 503
     )
 
+    stopping.set()
     for process in processes.values():
         process.send_signal(signal.SIGTERM)
     for process in processes.values():

@@ -14,7 +14,19 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" manage.py db_worker --queue-name default &
+# The worker stops when it loses the database (a restart, a network blip);
+# like a process supervisor would, start it again.
+worker_loop() {
+  trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$PY" manage.py db_worker --queue-name default &
+    child=$!
+    wait "$child" || true
+    echo "The task worker stopped; starting it again in 2 seconds." >&2
+    sleep 2
+  done
+}
+worker_loop &
 pids+=($!)
 .venv/bin/gunicorn clinic.wsgi:application -c gunicorn.conf.py &
 pids+=($!)
