@@ -30,20 +30,23 @@ def run_lighthouse(url, out_dir, name):
     chromium = shutil.which("chromium")
     env = {**os.environ, "CHROME_PATH": chromium}
     report = out_dir / f"{name}.json"
-    subprocess.run(
-        [
-            str(LIGHTHOUSE),
-            url,
-            "--quiet",
-            "--output=json",
-            f"--output-path={report}",
-            f"--only-categories={','.join(CATEGORIES)}",
-            "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking "
-            "--disable-component-update --disable-sync --no-first-run --disable-quic",
-        ],
-        env=env,
-        check=True,
-    )
+    command = [
+        str(LIGHTHOUSE),
+        url,
+        "--quiet",
+        "--output=json",
+        f"--output-path={report}",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-background-networking "
+        "--disable-component-update --disable-sync --no-first-run --disable-quic",
+    ]
+    # Headless Chromium now and then fails to record the trace (NO_NAVSTART):
+    # that says nothing about the page, so try again.
+    for attempt in range(3):
+        if subprocess.run(command, env=env, check=False).returncode == 0:
+            break
+        if attempt == 2:
+            raise SystemExit(f"Lighthouse failed three times on {url}")
     data = json.loads(report.read_text())
     scores = {c: round((data["categories"][c]["score"] or 0) * 100) for c in CATEGORIES}
     failing = [

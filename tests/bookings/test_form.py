@@ -30,10 +30,14 @@ def test_form_has_a_visible_label_for_every_field(client, clinic_profile):
             assert f'for="{bound.id_for_label}"' in html, name
 
 
-def test_form_is_not_cached_and_not_indexed(client, clinic_profile):
-    response = client.get(BOOK_URL)
+def test_form_is_not_cached_and_prefilled_links_share_one_canonical_address(client, clinic_profile):
+    # People search for a way to book, so the form may be indexed; its
+    # prefilled variants (topic, article, campaign) all point to /book/.
+    response = client.get(BOOK_URL + "?topic=anxiety&utm_source=newsletter")
     assert "no-store" in response["Cache-Control"]
-    assert '<meta name="robots" content="noindex">' in response.content.decode()
+    html = response.content.decode()
+    assert 'name="robots"' not in html
+    assert '<link rel="canonical" href="http://testserver/book/">' in html
 
 
 def test_consent_is_unticked_and_links_to_the_privacy_notice(client, clinic_profile):
