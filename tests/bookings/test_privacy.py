@@ -74,3 +74,43 @@ def test_a_reference_collision_draws_another(client, clinic_profile, monkeypatch
         taken.reference,
         "EFGH6789",
     }
+
+
+def test_the_staff_journey_logs_none_of_the_visitors_details(admin_client, clinic_profile, caplog):
+    """Reception's whole round (list, search, open, assign, contact, note,
+    export, history) and the visitor's status page leave no personal value in
+    any log line."""
+    from django.urls import reverse
+
+    from bookings.tokens import status_path
+
+    consultation = ConsultationRequestFactory(
+        name="Zubeida Quorra",
+        email="zubeida.quorra@example.com",
+        phone="+919811122333",
+        message="Quorra private words",
+    )
+    changelist = reverse("admin:bookings_consultationrequest_changelist")
+    change = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
+    with caplog.at_level(logging.DEBUG):
+        assert admin_client.get(changelist).status_code == 200
+        assert admin_client.get(changelist, {"q": "Quorra"}).status_code == 200
+        assert admin_client.get(change).status_code == 200
+        for action in ("assign_to_me", "mark_contacted", "export_csv"):
+            response = admin_client.post(
+                changelist, {"action": action, "_selected_action": [consultation.pk]}
+            )
+            assert response.status_code in (200, 302), action
+        services.add_note(consultation, consultation.assigned_to, "Called Zubeida, will call back")
+        assert (
+            admin_client.get(
+                reverse("admin:bookings_consultationrequest_history", args=[consultation.pk])
+            ).status_code
+            == 200
+        )
+        admin_client.logout()
+        status_page = admin_client.get(status_path(consultation))
+        assert status_page.status_code == 200
+    logged = caplog.text
+    for value in ["Zubeida", "Quorra", "zubeida.quorra", "9811122333", "98111 22333", "private words"]:
+        assert value not in logged, value
