@@ -287,6 +287,15 @@ def main():
             time.sleep(0.5)
 
     def start_worker():
+        # As in production (see README): hand the queued emails to the worker first.
+        subprocess.run(
+            [sys.executable, "manage.py", "requeue_unsent_emails"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         processes["worker"] = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
             cwd=ROOT,

@@ -30,9 +30,18 @@ How it works:
   within the next retry that falls due (at most the current back-off step,
   and new bookings' emails try straight away), not hours later.
 
-* A worker that dies between the server's acceptance and the "sent" update
-  leaves the row "sending": it is never retried by itself (that could send it
-  twice); the admin lists it and staff decide.
+* A worker that dies while it sends (killed, or the database went away)
+  leaves the row "sending". Claiming an email also schedules a watchdog task,
+  due long after any honest attempt is over (3 x EMAIL_TIMEOUT + 30 s), which
+  puts a row still "sending" from that claim back in the queue, so the email
+  is not lost. The one moment it cannot tell apart, a worker dying between
+  the server's acceptance and the "sent" update, would mean a second copy;
+  the "sent" update waits out a database outage instead of failing, which
+  keeps that moment as short as it can be.
+* `requeue_unsent()` (run when the worker starts: `manage.py
+  requeue_unsent_emails`) gives every queued email whose delivery task was
+  lost with a dead worker a new one; a duplicate task is harmless, because
+  only one can claim the row.
 
 Reminders: `manage.py send_appointment_reminders` queues one reminder per
 appointment time for appointments in the next 24 hours. django-tasks has no
@@ -41,11 +50,12 @@ twice at once is harmless (a unique constraint keeps one reminder per time).
 """
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -109,9 +119,15 @@ def queue_emails(kinds, consultation, *, appointment=None, site_url="", reminder
 @task()
 def deliver(email_id):
     """Send one queued email (see the module docstring for the guarantees)."""
-    claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-        status=EmailStatus.SENDING, claimed_at=timezone.now()
-    )
+    claimed_at = timezone.now()
+    with transaction.atomic():
+        claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+            status=EmailStatus.SENDING, claimed_at=claimed_at
+        )
+        if claimed:
+            rescue_abandoned.using(run_after=claimed_at + abandoned_after()).enqueue(
+                email_id, claimed_at.isoformat()
+            )
     if not claimed:
         return "not queued"
     email = OutboundEmail.objects.select_related("request", "appointment", "appointment__specialist").get(
@@ -126,17 +142,68 @@ def deliver(email_id):
         message.send()
     except OSError as exc:  # smtplib.SMTPException, refused, timed out, unreachable
         return _after_failure(email, exc)
-    OutboundEmail.objects.filter(pk=email.pk).update(
-        status=EmailStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=email.attempts + 1,
-        next_attempt_at=None,
-        last_error="",
-    )
+    _record_sent(email)
     logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.request.reference)
     if email.attempts:
         wake_waiting_retries()
     return "sent"
+
+
+def abandoned_after():
+    return timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 30)
+
+
+def _record_sent(email, patience=timedelta(minutes=5)):
+    """Mark the email sent. The server has accepted it, so a database outage
+    now must not turn into a second copy later: keep trying until it is back."""
+    give_up = time.monotonic() + patience.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            OutboundEmail.objects.filter(pk=email.pk).update(
+                status=EmailStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=email.attempts + 1,
+                next_attempt_at=None,
+                last_error="",
+            )
+            return
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > give_up:
+                raise
+            connection.close()  # the next try opens a fresh connection
+            time.sleep(pause)
+            pause = min(pause * 2, 10)
+
+
+@task()
+def rescue_abandoned(email_id, claimed_at):
+    """The watchdog of one claim: if that claim's attempt never finished (its
+    worker died), queue the email again."""
+    with transaction.atomic():
+        requeued = OutboundEmail.objects.filter(
+            pk=email_id, status=EmailStatus.SENDING, claimed_at=claimed_at
+        ).update(status=EmailStatus.QUEUED, next_attempt_at=None)
+        if requeued:
+            deliver.enqueue(email_id)
+    if requeued:
+        logger.warning("Email %s was abandoned by a worker that stopped; queued again", email_id)
+        return "requeued"
+    return "finished"
+
+
+def requeue_unsent():
+    """Give every queued email a delivery task again (at its retry time):
+    the one it had may have been taken by a worker that died before it could
+    claim the email. Returns how many."""
+    count = 0
+    for email_id, next_attempt in OutboundEmail.objects.filter(status=EmailStatus.QUEUED).values_list(
+        "pk", "next_attempt_at"
+    ):
+        task = deliver.using(run_after=next_attempt) if next_attempt else deliver
+        task.enqueue(email_id)
+        count += 1
+    return count
 
 
 def wake_waiting_retries():

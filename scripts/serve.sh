@@ -19,6 +19,8 @@ trap stop INT TERM EXIT
 worker_loop() {
   trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while true; do
+    # Emails whose task went down with a previous worker get a new one.
+    "$PY" manage.py requeue_unsent_emails || true
     "$PY" manage.py db_worker --queue-name default &
     child=$!
     wait "$child" || true

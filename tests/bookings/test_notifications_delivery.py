@@ -50,7 +50,7 @@ def assert_discreet(message):
 
 def make_retries_due():
     past = timezone.now() - timedelta(seconds=1)
-    DBTaskResult.objects.filter(status="READY").update(run_after=past)
+    DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path).update(run_after=past)
 
 
 def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appointment, mailoutbox):
@@ -126,7 +126,8 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
             waits.append(round((email.next_attempt_at - before).total_seconds() / 60))
     assert waits == [1, 5, 15, 60, 180, 360]
     assert (email.status, email.attempts, email.last_error) == ("failed", 7, "ConnectionRefusedError (111)")
-    assert not DBTaskResult.objects.filter(status="READY").exists()
+    # No delivery left waiting (only the finished attempts' watchdogs).
+    assert not DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path).exists()
 
     response = admin_client.get("/admin/bookings/outboundemail/?status=failed")
     assert response.status_code == 200 and "Failed" in response.content.decode()
@@ -217,7 +218,12 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
 
     run_worker()  # nothing listens: every email stays queued, with a retry scheduled
     assert OutboundEmail.objects.filter(status="queued", attempts=1).count() == 2 * bookings
-    assert DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).count() == 2 * bookings
+    assert (
+        DBTaskResult.objects.filter(
+            status="READY", task_path=outbox.deliver.module_path, run_after__gt=timezone.now()
+        ).count()
+        == 2 * bookings
+    )
 
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=settings.EMAIL_PORT)
@@ -225,7 +231,11 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
     try:
         back_at = time.monotonic()
         # The first retry falls due; its success brings all the others forward.
-        first = DBTaskResult.objects.filter(status="READY").order_by("run_after").first()
+        first = (
+            DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path)
+            .order_by("run_after")
+            .first()
+        )
         DBTaskResult.objects.filter(pk=first.pk).update(run_after=timezone.now() - timedelta(seconds=1))
         run_worker()
         delivered_in = time.monotonic() - back_at
@@ -266,3 +276,41 @@ def test_a_hanging_mail_server_never_holds_up_a_booking(client, clinic_profile, 
     assert set(OutboundEmail.objects.values_list("status", "attempts", "last_error")) == {
         ("queued", 1, "SMTPServerDisconnected")
     }
+
+
+def test_an_email_abandoned_by_a_dying_worker_is_queued_again_and_sent_once(appointment, mailoutbox):
+    """A worker claims the email and dies before the mail server has it: the
+    claim's watchdog puts it back in the queue, and it is sent exactly once."""
+    email = OutboundEmail.objects.get()
+    claimed_at = timezone.now() - outbox.abandoned_after() - timedelta(seconds=1)
+    # What the dead worker left: the row claimed, its delivery task gone.
+    OutboundEmail.objects.filter(pk=email.pk).update(status="sending", claimed_at=claimed_at)
+    DBTaskResult.objects.all().delete()
+    outbox.rescue_abandoned.enqueue(email.pk, claimed_at.isoformat())
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == "sent"
+    assert len(mailoutbox) == 1
+    # A watchdog for an attempt that finished changes nothing.
+    outbox.rescue_abandoned.enqueue(email.pk, email.claimed_at.isoformat())
+    run_worker()
+    assert len(mailoutbox) == 1
+
+
+def test_queued_emails_whose_task_was_lost_get_a_new_one(appointment, mailoutbox):
+    DBTaskResult.objects.all().delete()  # taken by a worker that died before claiming
+    assert call_command_output("requeue_unsent_emails").startswith("1 queued email")
+    outbox.requeue_unsent()  # a second task for the same email
+    run_worker()
+    assert len(mailoutbox) == 1
+    assert OutboundEmail.objects.get().status == "sent"
+
+
+def call_command_output(name):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(name, stdout=out)
+    return out.getvalue()
