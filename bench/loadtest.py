@@ -97,6 +97,14 @@ class Stats:
             self.errors[kind] += 1
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # followed by hand, so every hop's cookies are kept
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 class Browser:
     """One simulated person behind the TLS proxy: the proxy adds their address
     and says the connection was HTTPS, so the site's cookies are Secure and
@@ -107,6 +115,14 @@ class Browser:
         self.cookies = {}
 
     def fetch(self, url, data=None, referer=None, timeout=30):
+        for _hop in range(5):
+            status, body, location = self._one(url, data, referer, timeout)
+            if status not in (301, 302, 303, 307, 308) or not location:
+                return status, body, url
+            url, data, referer = urllib.parse.urljoin(url, location), None, None
+        return status, body, url
+
+    def _one(self, url, data, referer, timeout):
         request = urllib.request.Request(url, data=data)
         request.add_header("X-Forwarded-For", self.xff)
         request.add_header("X-Forwarded-Proto", "https")
@@ -116,12 +132,12 @@ class Browser:
         if self.cookies:
             request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
+            with _OPENER.open(request, timeout=timeout) as response:
                 self._keep_cookies(response)
-                return response.status, response.read().decode("utf-8", "replace"), response.url
+                return response.status, response.read().decode("utf-8", "replace"), None
         except urllib.error.HTTPError as error:
             self._keep_cookies(error)
-            return error.code, error.read().decode("utf-8", "replace"), url
+            return error.code, error.read().decode("utf-8", "replace"), error.headers.get("Location")
 
     def _keep_cookies(self, response):
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -263,6 +279,7 @@ def main():
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "load_starting_content")
+    run_django(env, STAFF_SETUP)
 
     processes = {}
 
@@ -353,9 +370,11 @@ def main():
     load_seconds = time.monotonic() - started
     if "smtp" in faults and "smtp" not in events:
         sink.start()
+    staff = staff_schedule_at_once(env, bases, day)
 
-    # Every email: one acknowledgement per visitor, one notification per booking.
-    expected = len(stats.thanked) * 2
+    # Every email: one acknowledgement per visitor, one notification per
+    # booking, and a confirmation for the appointment staff scheduled.
+    expected = len(stats.thanked) * 2 + staff["booked"]
     deadline = time.monotonic() + args.deliver_timeout
     delivered_at = None
     while time.monotonic() < deadline:
@@ -370,8 +389,8 @@ def main():
     missing = thanked - stored
     counts = sink.counts_by_recipient()
     acks = collections.Counter()
-    for (rcpt, _subject), count in counts.items():
-        if rcpt.endswith("@loadtest.example") and rcpt.startswith("visitor"):
+    for (rcpt, subject), count in counts.items():
+        if rcpt.startswith("visitor") and subject.startswith("Your request to"):
             acks[rcpt] += count
     duplicates = {rcpt: n for rcpt, n in acks.items() if n > 1}
     visitors_without_ack = [n for n in stats.thanked if acks.get(f"visitor{n}@loadtest.example", 0) == 0]
@@ -420,6 +439,10 @@ def main():
             f"  PostgreSQL restart: both instances healthy again {recovery.get('seconds', float('nan')):.1f} s "
             "after it went down, with no gunicorn restart"
         )
+    print(
+        f"  two staff scheduling overlapping appointments at once, one per instance: "
+        f"{staff['booked']} booked, {staff['refused']} told of the clash, {staff['other']} other answers"
+    )
     print(f"  logs: {tmp}")
 
     failures = []
@@ -435,6 +458,9 @@ def main():
         failures.append(f"{len(duplicates)} visitors got their acknowledgement more than once")
     if visitors_without_ack or len(sink.messages) != expected:
         failures.append(f"emails: {len(sink.messages)} received, {expected} expected")
+    if (staff["booked"], staff["refused"], staff["other"]) != (1, 1, 0):
+        print(f"  staff answers: {staff.get('answers')}")
+        failures.append(f"staff scheduling at once: {staff}")
     if "db" in faults and not recovery.get("seconds"):
         failures.append("the instances did not recover after the database restart")
     failures += stats.unexpected[:10]
@@ -443,6 +469,89 @@ def main():
         sys.exit(1)
     shutil.rmtree(tmp, ignore_errors=True)
     print("PASSED")
+
+
+STAFF_PASSWORD = "loadtest-reception-password"
+STAFF_SETUP = f"""
+from django.contrib.auth.models import Group, User
+from clinic.models import Specialist
+for name in ("reception1", "reception2"):
+    user, _ = User.objects.get_or_create(username=name, defaults={{"is_staff": True}})
+    user.set_password("{STAFF_PASSWORD}")
+    user.save()
+    user.groups.add(Group.objects.get(name="Reception"))
+Specialist.objects.get_or_create(slug="loadtest-specialist", defaults={{"name": "Dr Load Test", "title": "Psychologist"}})
+"""
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def staff_schedule_at_once(env, bases, day):
+    """Two receptionists, each signed in on a different instance, schedule
+    overlapping appointments for the same specialist at the same moment."""
+    ids = run_django(
+        env,
+        "from bookings.models import ConsultationRequest\n"
+        "from clinic.models import Specialist\n"
+        "rs = ConsultationRequest.objects.filter(status='new').order_by('pk').values_list('pk', flat=True)[:2]\n"
+        "print('IDS', Specialist.objects.get(slug='loadtest-specialist').pk, *rs)",
+    )
+    specialist, *requests = re.search(r"IDS (.*)", ids).group(1).split()
+    sessions = []
+    for number, base in enumerate(bases[:2], start=1):
+        browser = Browser(f"10.250.0.{number}")
+        login = f"{base}/admin/login/"
+        _, html, _ = browser.fetch(login)
+        form = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": CSRF_INPUT.search(html).group(1),
+                "username": f"reception{number}",
+                "password": STAFF_PASSWORD,
+                "next": "/admin/",
+            }
+        ).encode()
+        browser.fetch(login, form, referer=login)
+        add = f"{base}/admin/bookings/appointment/add/"
+        _, html, _ = browser.fetch(add)
+        token = CSRF_INPUT.search(html)
+        sessions.append((browser, add, token.group(1) if token else ""))
+    barrier = threading.Barrier(len(sessions))
+    answers = []
+
+    def schedule(index):
+        browser, add, token = sessions[index]
+        form = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "request": requests[index],
+                "specialist": specialist,
+                "start_0": day,
+                "start_1": "11:00:00" if index == 0 else "11:30:00",
+                "duration": "50",
+                "mode": "video",
+                "location": "",
+                "video_link": "",
+                "override_working_hours": "on",
+                "_save": "Save",
+            }
+        ).encode()
+        barrier.wait()
+        answers.append(browser.fetch(add, form, referer=add))
+
+    threads = [threading.Thread(target=schedule, args=(i,)) for i in range(len(sessions))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = {"booked": 0, "refused": 0, "other": 0}
+    for status, html, final_url in answers:
+        if status == 200 and final_url.endswith("/admin/bookings/appointment/"):
+            result["booked"] += 1
+        elif status == 200 and "already has an appointment that overlaps" in html:
+            result["refused"] += 1
+        else:
+            result["other"] += 1
+            result.setdefault("answers", []).append((status, final_url, re.sub(r"\s+", " ", html)[:300]))
+    return result
 
 
 def restart_postgres(recovery, bases):
