@@ -7,7 +7,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from .caching import cache_public_page
+from clinic.page_cache import cache_public_page
+
 from .models import Article, SlugRedirect, Topic
 
 RELATED_LIMIT = 3

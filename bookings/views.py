@@ -1,3 +1,5 @@
+import logging
+
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import redirect
@@ -8,9 +10,12 @@ from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from clinic.net import client_ip
+from clinic.page_cache import serves_shared_pages
 
-from . import services
+from . import form_page, services
 from .forms import ConsultationRequestForm
+
+logger = logging.getLogger(__name__)
 
 THANKS_SALT = "bookings.thanks"
 # Long enough to come back to the tab; short enough that an old link shows nothing.
@@ -28,6 +33,15 @@ class BookView(FormView):
 
     def get_initial(self):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
+
+    def get(self, request, *args, **kwargs):
+        if serves_shared_pages(request):
+            try:
+                return form_page.render_empty_form(self, request)
+            except Exception:
+                # The cache is unreachable: the form is made from scratch.
+                logger.exception("Booking form page cache unavailable")
+        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         # Every POST counts, valid or not, per visitor address, in the shared

@@ -5,7 +5,6 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
-from articles.caching import cache_public_page
 from articles.sitemaps import ArticleSitemap, TopicSitemap
 
 from . import views
@@ -18,9 +17,6 @@ sitemaps = {
 }
 
 urlpatterns = [
-    # The home page shows the latest articles, so it shares their page cache;
-    # this route answers "/" before clinic.site_urls, which still names it.
-    path("", cache_public_page(views.HomeView.as_view())),
     path("", include("clinic.site_urls")),
     path("articles/", include("articles.urls")),
     path("book/", include("bookings.urls")),

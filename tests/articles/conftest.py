@@ -1,6 +1,6 @@
 import pytest
 
-from articles.caching import current_version
+from clinic.page_cache import current_version
 from tests.factories import ArticleFactory, ReferenceFactory, SpecialistFactory, TopicFactory
 
 

@@ -5,8 +5,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.caching import VERSION_KEY
 from clinic.models import ClinicProfile
+from clinic.page_cache import VERSION_KEY
 from tests.factories import ArticleFactory, ReferenceFactory, SpecialistFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_home_is_cached_and_invalidated(client, article):
 
 
 def test_a_new_release_starts_new_cache_keys(client, article, settings):
-    from articles.caching import build_token
+    from clinic.page_cache import build_token
 
     client.get(article.get_absolute_url())
     assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"

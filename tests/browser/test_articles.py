@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from articles.caching import bump_content_version
 from articles.models import Article
+from clinic.page_cache import bump_content_version
 from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import SpecialistFactory, TopicFactory, UserFactory
 

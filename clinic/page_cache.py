@@ -1,0 +1,269 @@
+"""The shared page cache for anonymous visitors.
+
+Views opt in with `@cache_public_page`. `PageCacheMiddleware` sits right after
+WhiteNoise: a hit is answered there, before sessions, CSRF, CSP and the rest
+run, with the headers those added when the page was first made (they are the
+same for every anonymous visitor). That is what keeps a cached page close to
+the speed of a static file.
+
+Every cached page belongs to a "content version". Saving or deleting anything
+a public page shows starts a new version (see articles/signals.py), so every
+cached page is stale at once and the next visitor sees the change. The version
+also knows the next moment a page changes by itself (a scheduled article going
+live); from then on the cached pages are stale too, with no job running.
+
+A hit costs one small cache read (the version) when this worker has the page
+in memory, or one round trip for the version and the page together; no SQL.
+"""
+
+import functools
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import quote_etag
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "pages:content-version"
+PAGE_TIMEOUT = 60 * 60
+# Query parameters that select a different page; any other parameter (a
+# campaign tag, a search) is not served from or stored in the cache.
+CACHEABLE_PARAMS = {"page"}
+# Headers that belong to one response, never to a stored page.
+UNSTORED_HEADERS = {"set-cookie", "x-page-cache", "date"}
+# Pages each worker also keeps in its own memory (about 30 KB each), so a hit
+# reads only the small version from the shared cache.
+LOCAL_PAGES = 300
+LOCAL_MAX_BYTES = 256 * 1024
+# Part of every page key: a release that changes what an entry holds starts
+# new keys instead of reading the previous release's entries.
+ENTRY_FORMAT = 2
+
+_next_change_sources = []
+
+
+def register_next_change(source):
+    """`source()` returns the next time (a datetime, or None) at which public
+    pages change without anyone saving anything; articles register their next
+    scheduled publication."""
+    _next_change_sources.append(source)
+    return source
+
+
+def _new_version():
+    times = [moment for source in _next_change_sources if (moment := source()) is not None]
+    next_change = min(times).timestamp() if times else None
+    return {"token": time.time_ns(), "next_publish": next_change}
+
+
+def _store_new_version():
+    try:
+        cache.set(VERSION_KEY, _new_version(), None)
+    except Exception:
+        # A cache that is down must not undo an editor's save; pages are
+        # re-rendered once it is back, as the stored version is gone with it.
+        logger.exception("Could not start a new page-cache version")
+
+
+def bump_content_version(**kwargs):
+    """Start a new content version (signal receiver friendly). It is started
+    again when the transaction commits, so a visitor who filled the cache
+    between the change and the commit does not keep the old page."""
+    _store_new_version()
+    transaction.on_commit(_store_new_version, robust=True)
+
+
+def current_version(version=None):
+    if version is None:
+        version = cache.get(VERSION_KEY)
+    if version is None or (version["next_publish"] and version["next_publish"] <= time.time()):
+        version = _new_version()
+        cache.set(VERSION_KEY, version, None)
+    return version
+
+
+@functools.cache
+def build_token():
+    """Pages name their CSS and images by hashed file names, so a deploy with
+    new static files starts new cache keys: nobody is served a page that
+    points at the previous release's files. PAGE_CACHE_BUILD (e.g. the
+    release's commit) does the same for template-only changes."""
+    parts = [str(getattr(settings, "PAGE_CACHE_BUILD", ""))]
+    manifest = getattr(staticfiles_storage, "manifest_name", None)
+    try:
+        if manifest and staticfiles_storage.exists(manifest):
+            with staticfiles_storage.open(manifest) as file:
+                parts.append(hashlib.sha256(file.read()).hexdigest())
+    except OSError:
+        logger.warning("No static files manifest to tell releases apart in the page cache")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+class LocalCopies:
+    """A few recent entries in this worker's own memory, oldest dropped first.
+    Entries are only ever looked up under keys (or with version checks) that
+    change when the content does, so a copy here is never served stale."""
+
+    def __init__(self, size, max_bytes=LOCAL_MAX_BYTES):
+        self.size = size
+        self.max_bytes = max_bytes
+        self.entries = OrderedDict()
+
+    def get(self, key):
+        return self.entries.get(key)
+
+    def put(self, key, value, length=None):
+        if (len(value) if length is None else length) > self.max_bytes:
+            return
+        self.entries[key] = value
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+    def discard(self, key):
+        self.entries.pop(key, None)
+
+
+def cache_public_page(view):
+    """Let anonymous GETs of this view be served from the shared page cache
+    (the middleware does the serving and storing)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response.public_page = True
+        return response
+
+    return wrapper
+
+
+def _personal_cookies():
+    # Pages for these people may differ (a signed-in session, a pending
+    # message), so they neither read nor fill the shared cache.
+    return (settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGE_COOKIE_NAME", "messages"))
+
+
+def serves_shared_pages(request):
+    """Whether this visitor may be given a page made for anyone."""
+    return settings.PAGE_CACHE and not any(name in request.COOKIES for name in _personal_cookies())
+
+
+def _is_cacheable_request(request):
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if request.GET and set(request.GET) - CACHEABLE_PARAMS:
+        return False
+    return serves_shared_pages(request)
+
+
+def _is_cacheable_response(response):
+    vary = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
+    return (
+        getattr(response, "public_page", False)
+        and response.status_code == 200
+        and not response.cookies
+        and not response.streaming
+        # Only requests without a session cookie are served from the cache,
+        # so "Vary: Cookie" holds for all of them; anything else would not.
+        and vary <= {"cookie"}
+        and "private" not in response.get("Cache-Control", "")
+        and "no-store" not in response.get("Cache-Control", "")
+    )
+
+
+def _page_key(request):
+    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"pages:{ENTRY_FORMAT}:{build_token()}:{request.get_host()}:{digest}"
+
+
+def _etag(content):
+    return quote_etag(hashlib.md5(content, usedforsecurity=False).hexdigest())
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.local = LocalCopies(LOCAL_PAGES)
+
+    def __call__(self, request):
+        if not _is_cacheable_request(request):
+            return self.get_response(request)
+        key = _page_key(request)
+        try:
+            version, entry = self._lookup(key)
+        except DatabaseError:
+            # Working out the next scheduled change needs the database; the
+            # view below meets the same outage and answers with the 503 page.
+            return self.get_response(request)
+        except Exception:
+            # The cache is unreachable: the page is made as if uncached.
+            logger.exception("Page cache unavailable")
+            return self.get_response(request)
+        if entry is not None:
+            return self._answer_hit(request, entry)
+        response = self.get_response(request)
+        if _is_cacheable_response(response):
+            self._store(key, version, response)
+            response["X-Page-Cache"] = "miss"
+            conditional = get_conditional_response(request, etag=response["ETag"], response=response)
+            if isinstance(conditional, HttpResponseNotModified):
+                return conditional
+        return response
+
+    def _lookup(self, key):
+        local = self.local.get(key)
+        if local is not None:
+            version = current_version()
+            if local["version"] == version["token"]:
+                return version, local
+            found = {VERSION_KEY: version, key: cache.get(key)}
+        else:
+            found = cache.get_many([VERSION_KEY, key])
+            version = current_version(found.get(VERSION_KEY))
+        entry = found.get(key)
+        if entry is None or entry["version"] != version["token"]:
+            self.local.discard(key)
+            return version, None
+        self.local.put(key, entry, len(entry["content"]))
+        return version, entry
+
+    def _store(self, key, version, response):
+        response["ETag"] = _etag(response.content)
+        # Browsers check back every time (a 304 is cheap), so an edit shows at once.
+        patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
+        # Signed-in staff are served fresh pages; shared caches must not mix them up.
+        patch_vary_headers(response, ["Cookie"])
+        timeout = PAGE_TIMEOUT
+        if version["next_publish"]:
+            timeout = max(1, min(timeout, int(version["next_publish"] - time.time())))
+        entry = {
+            "version": version["token"],
+            "content": response.content,
+            "headers": [
+                (name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS
+            ],
+        }
+        try:
+            cache.set(key, entry, timeout)
+        except Exception:
+            # The page was made and is correct; a cache that is down only
+            # costs speed.
+            logger.exception("Could not store a page in the page cache")
+            return
+        self.local.put(key, entry, len(entry["content"]))
+
+    def _answer_hit(self, request, entry):
+        response = HttpResponse(entry["content"])
+        for name, value in entry["headers"]:
+            response[name] = value
+        response["X-Page-Cache"] = "hit"
+        return get_conditional_response(request, etag=response["ETag"], response=response)
