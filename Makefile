@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test setup lint format bench lighthouse loadtest
+.PHONY: run test setup lint format css bench lighthouse loadtest
 
 run: $(VENV)/.installed setup
 	./scripts/serve.sh
@@ -23,6 +23,10 @@ test: $(VENV)/.installed-dev
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The one stylesheet (Bootstrap + static/css/site.css); run after editing either.
+css: $(VENV)/.installed
+	$(PY) manage.py build_css
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

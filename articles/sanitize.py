@@ -5,6 +5,7 @@ the admin (a shell, a data migration, an old backup) still cannot reach a
 reader with anything but this allowlist.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from html import unescape
@@ -68,10 +69,14 @@ class Heading:
 @dataclass(frozen=True)
 class RenderedBody:
     html: str
-    headings: list
+    headings: tuple
     word_count: int
 
 
+# Pure and the costliest part of an article page: each worker remembers the
+# bodies it has rendered recently (the text itself is the key, so an edit is
+# simply a new entry).
+@functools.lru_cache(maxsize=256)
 def render_body(html):
     """Clean the body, give each heading a stable id and collect the table of
     contents."""
@@ -92,4 +97,4 @@ def render_body(html):
 
     html_with_ids = _HEADING.sub(add_id, cleaned)
     word_count = len(unescape(strip_tags(cleaned)).split())
-    return RenderedBody(html_with_ids, headings, word_count)
+    return RenderedBody(html_with_ids, tuple(headings), word_count)

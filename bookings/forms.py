@@ -10,6 +10,7 @@ from django.core import signing
 from django.forms.models import construct_instance
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from phonenumber_field.formfields import PhoneNumberField
 
@@ -235,9 +236,10 @@ class ConsultationRequestForm(forms.ModelForm):
         autocomplete = {"name": "name", "email": "email"}
         for name, value in autocomplete.items():
             fields[name].widget.attrs["autocomplete"] = value
-        self.helper = self._helper()
 
-    def _helper(self):
+    @cached_property
+    def helper(self):
+        # Only a form that is shown needs its layout; a valid POST never is.
         helper = FormHelper()
         helper.form_tag = False
         helper.disable_csrf = True

@@ -193,9 +193,12 @@ class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.local = LocalCopies(LOCAL_PAGES)
+        # Paths whose view is not a public page (the booking form, the
+        # admin): no point looking them up again in this worker.
+        self.not_pages = LocalCopies(1000)
 
     def __call__(self, request):
-        if not _is_cacheable_request(request):
+        if not _is_cacheable_request(request) or self.not_pages.get(request.path):
             return self.get_response(request)
         key = _page_key(request)
         try:
@@ -211,6 +214,8 @@ class PageCacheMiddleware:
         if entry is not None:
             return self._answer_hit(request, entry)
         response = self.get_response(request)
+        if not getattr(response, "public_page", False) and response.status_code < 400:
+            self.not_pages.put(request.path, True, 0)
         if _is_cacheable_response(response):
             self._store(key, version, response)
             response["X-Page-Cache"] = "miss"

@@ -48,7 +48,7 @@ MIDDLEWARE = [
     # Answers anonymous visitors from the page cache before the rest runs;
     # a stored page keeps the headers the middleware below gave it.
     "clinic.page_cache.PageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "clinic.middleware.SitePolicyCSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,8 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL switches to the shared Redis cache that several machines need.
-# Without it the cache lives in files, which every gunicorn worker on the
-# machine shares, so invalidating a page reaches all of them.
+# Without it the cache is diskcache's (SQLite on local disk), which every
+# gunicorn worker on the machine shares, so invalidating a page reaches all of
+# them and the rate limit counts every worker's requests; its reads take
+# microseconds and its counters are atomic. (Django's file cache lists its
+# whole folder on every write and throws away a third of the entries, the
+# content version among them, once it holds 300.)
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
@@ -118,8 +122,8 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
+            "BACKEND": "clinic.cache.LocalDiskCache",
+            "LOCATION": str(VAR_DIR / "diskcache"),
         }
     }
 
