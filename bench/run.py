@@ -191,6 +191,13 @@ def main():
                     failures.append(
                         f"{name}: statuses {results[name]['statuses']} (expected only {expected})"
                     )
+            # The limit again, after the pages: the higher of the two runs is
+            # used, so a slow first run cannot flatter the pages' ratios.
+            print("  measuring limit (static file) again ...", flush=True)
+            again = run_wrk(urls["limit (static file)"][0], args.duration, args.connections)
+            limits = (results["limit (static file)"]["rps"], again["rps"])
+            if again["rps"] > limits[0]:
+                results["limit (static file)"] = {**again, "bytes": results["limit (static file)"]["bytes"]}
             rss = site.worker_rss_mb()
         # The same article with the page cache off, to show what the cache buys.
         uncached_env = site_env(workdir, port, page_cache=False)
@@ -202,7 +209,7 @@ def main():
 
     limit = results["limit (static file)"]["rps"]
     database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    cache = "Redis" if os.environ.get("REDIS_URL") else "file cache"
+    cache = "Redis" if os.environ.get("REDIS_URL") else "diskcache"
     print()
     print(
         f"wrk -t2 -c{args.connections} -d{args.duration}s, gunicorn {env['WEB_CONCURRENCY']} sync workers, {database}, {cache}"
@@ -221,6 +228,9 @@ def main():
             f"{name:<22}{result['rps']:>9.0f}{result['p50_ms']:>9.2f}{result['p99_ms']:>9.2f}"
             f"{ratio:>8.2f}{(f'{target:.2f}' if target else ''):>8}{queries!s:>6}{result.get('bytes', ''):>9}{mark}"
         )
+    print(
+        f"limit measured before and after the pages: {limits[0]:.0f} and {limits[1]:.0f} req/s (the higher is used)"
+    )
     print(f"SQL queries on a cold cache: {json.dumps({k: v['queries'] for k, v in info['queries'].items()})}")
     print(f"gunicorn worker RSS after the run (MB): {rss}")
     if any(mb >= 100 for mb in rss):

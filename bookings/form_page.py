@@ -42,7 +42,7 @@ def _hole(name):
 def _known_slugs(token):
     """The topics and specialists a link may preselect, for this version."""
     key = f"bookings:form-slugs:{token}"
-    slugs = cache.get(key)
+    slugs = _local.get(key) or cache.get(key)
     if slugs is None:
         slugs = {
             "concern": set(Topic.objects.order_by().values_list("slug", flat=True)),
@@ -51,6 +51,7 @@ def _known_slugs(token):
             ),
         }
         cache.set(key, slugs, TIMEOUT)
+    _local.put(key, slugs, 0)
     return slugs
 
 

@@ -25,6 +25,10 @@ class StaffSessionLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, nobody signed in; looking would load an empty
+            # session and mark every anonymous response "Vary: Cookie".
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             started = request.session.setdefault(LOGIN_STARTED_KEY, int(time.time()))
