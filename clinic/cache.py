@@ -1,7 +1,14 @@
-"""The cache for a site on one machine (no REDIS_URL): diskcache's SQLite
-files, shared by every gunicorn worker."""
+"""The cache backends: diskcache's SQLite files for a site on one machine
+(no REDIS_URL), shared by every gunicorn worker; Redis for several machines."""
 
+import logging
+
+import redis
 from diskcache import DjangoCache
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+
+logger = logging.getLogger(__name__)
 
 
 class LocalDiskCache(DjangoCache):
@@ -11,3 +18,52 @@ class LocalDiskCache(DjangoCache):
         # keeps them open, as Django's Redis backend keeps its connection
         # pool. diskcache itself reconnects in a forked process.
         pass
+
+
+class ForgivingRedisCache(RedisCache):
+    """Django's Redis cache, except that Redis being unreachable turns a read
+    into a miss and a write into nothing (logged) instead of an error page.
+    The cache only makes the site faster: pages are made from the database,
+    a booking is saved, and the rate limit lets requests through until Redis
+    is back."""
+
+    def _forgive(self, operation, fallback, *args, **kwargs):
+        try:
+            return getattr(super(), operation)(*args, **kwargs)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            logger.warning("Cache unavailable (%s): %s skipped", type(exc).__name__, operation)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._forgive("get", default, key, default, version)
+
+    def get_many(self, keys, version=None):
+        return self._forgive("get_many", {}, keys, version)
+
+    def has_key(self, key, version=None):
+        return self._forgive("has_key", False, key, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._forgive("add", False, key, value, timeout, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._forgive("set", None, key, value, timeout, version)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._forgive("set_many", list(data), data, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._forgive("touch", False, key, timeout, version)
+
+    def incr(self, key, delta=1, version=None):
+        # As if the counter had just started: a rate limit lets the request by.
+        return self._forgive("incr", delta, key, delta, version)
+
+    def delete(self, key, version=None):
+        return self._forgive("delete", False, key, version)
+
+    def delete_many(self, keys, version=None):
+        return self._forgive("delete_many", None, keys, version)
+
+    def clear(self):
+        return self._forgive("clear", False)

@@ -114,9 +114,13 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # A Redis outage makes the site slower, never broken (clinic/cache.py).
+            "BACKEND": "clinic.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "clinic",
+            # Redis answers in a millisecond; a machine that does not answer
+            # at all must not hold a worker for long.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

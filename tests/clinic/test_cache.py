@@ -53,3 +53,54 @@ def test_it_stays_usable_after_django_closes_caches_at_the_end_of_a_request(disk
     assert disk_cache.get("key") == "value"
     disk_cache.set("key", "other", 60)
     assert disk_cache.get("key") == "other"
+
+
+def redis_cache(url):
+    return {
+        "default": {
+            "BACKEND": "clinic.cache.ForgivingRedisCache",
+            "LOCATION": url,
+            "KEY_PREFIX": "clinic-tests",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+
+
+def book_and_browse(client):
+    from tests.bookings.conftest import BOOK_URL, form_data, thanks_url_of
+    from tests.factories import ArticleFactory
+
+    article = ArticleFactory()
+    for _ in range(2):  # the second round would be served from the cache
+        assert client.get("/").status_code == 200
+        assert client.get(article.get_absolute_url()).status_code == 200
+        assert client.get(BOOK_URL).status_code == 200
+    thanks_url_of(client.post(BOOK_URL, form_data()))
+
+
+@pytest.mark.django_db
+def test_the_site_works_and_takes_bookings_while_redis_is_down(settings, client, caplog):
+    from bookings.models import ConsultationRequest, OutboundEmail
+
+    settings.CACHES = redis_cache("redis://127.0.0.1:1/0")  # nothing listens there
+    book_and_browse(client)
+    assert ConsultationRequest.objects.count() == 1
+    assert OutboundEmail.objects.count() == 2
+    assert "Cache unavailable (ConnectionError)" in caplog.text
+
+
+@pytest.mark.django_db
+def test_pages_are_cached_in_a_real_redis(settings, client):
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/13", socket_connect_timeout=0.5).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    settings.CACHES = redis_cache("redis://127.0.0.1:6379/13")
+    from django.core.cache import cache
+
+    cache.clear()
+    book_and_browse(client)
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    cache.clear()
