@@ -127,3 +127,36 @@ def test_a_new_release_starts_new_cache_keys(client, article, settings):
 
 def test_topic_page_offers_booking_for_that_topic(client, topic, article):
     assert 'href="/book/?topic=anxiety"' in client.get(topic.get_absolute_url()).content.decode()
+
+
+def test_a_hit_carries_the_headers_the_page_was_made_with(client, article):
+    # A hit is answered before CSP, Permissions-Policy and the rest run; the
+    # stored page keeps what they added, and nothing personal.
+    miss = client.get(article.get_absolute_url())
+    hit = client.get(article.get_absolute_url())
+    assert hit["X-Page-Cache"] == "hit"
+    for header in (
+        "Content-Security-Policy",
+        "Permissions-Policy",
+        "X-Frame-Options",
+        "Referrer-Policy",
+        "X-Content-Type-Options",
+        "Cross-Origin-Opener-Policy",
+        "Content-Type",
+        "Cache-Control",
+        "Vary",
+        "ETag",
+    ):
+        assert hit[header] == miss[header], header
+    assert "default-src 'none'" in hit["Content-Security-Policy"]
+    assert not hit.cookies
+
+
+@pytest.mark.urls("tests.articles.page_cache_urls")
+def test_a_page_that_sets_a_cookie_is_never_stored(client):
+    # A public page holding a form gets a CSRF cookie from the middleware
+    # inside the page cache: it must reach each visitor fresh.
+    first = client.get("/with-form/")
+    second = client.get("/with-form/")
+    assert "csrftoken" in first.cookies and "csrftoken" in second.cookies
+    assert second.get("X-Page-Cache") is None
