@@ -30,8 +30,11 @@
     counter.setAttribute("aria-live", "polite");
     counter.id = "message-counter";
     message.insertAdjacentElement("afterend", counter);
+    // Digits grouped by hand: toLocaleString loads locale data, which costs
+    // a slow phone a noticeable pause while the page is loading.
+    var limitText = String(limit).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     var update = function () {
-      counter.textContent = message.value.length + " of " + limit.toLocaleString("en-IN") + " characters";
+      counter.textContent = message.value.length + " of " + limitText + " characters";
     };
     message.addEventListener("input", update);
     update();
