@@ -6,7 +6,7 @@ import logging
 import redis
 from diskcache import DjangoCache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +20,33 @@ class LocalDiskCache(DjangoCache):
         pass
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis.Redis object for every cache call, which
+    costs more than the call itself on a cached page. One per connection pool
+    is enough: they are thread-safe, and the pool reconnects after a fork."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        index = self._get_connection_pool_index(write)
+        client = self._clients.get(index)
+        if client is None:
+            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
+
 class ForgivingRedisCache(RedisCache):
     """Django's Redis cache, except that Redis being unreachable turns a read
     into a miss and a write into nothing (logged) instead of an error page.
     The cache only makes the site faster: pages are made from the database,
     a booking is saved, and the rate limit lets requests through until Redis
     is back."""
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def _forgive(self, operation, fallback, *args, **kwargs):
         try:
