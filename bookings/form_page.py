@@ -12,7 +12,6 @@ full as usual.
 """
 
 import re
-import secrets
 
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -28,9 +27,11 @@ from .forms import UTM_FIELDS, ConsultationRequestForm
 
 TIMEOUT = 60 * 60
 FIELD_HOLES = ("submission_key", "source_article", *UTM_FIELDS)
-# A marker no visitor can type into a link (it is random per process) and that
-# HTML escaping leaves alone.
-_MARK = f"hole{secrets.token_hex(8)}"
+# The same in every worker and release, since any of them may fill in a page
+# another one made; HTML escaping leaves it alone. A visitor who types it into
+# a link gains nothing: values are put in by one pass over the stored page,
+# and what is put in is never read again.
+_MARK = "booking-form-hole"
 _HOLE_RE = re.compile(_MARK + r"_([a-z_]+)_")
 _local = LocalCopies(size=50)
 

@@ -1,5 +1,3 @@
-import logging
-
 from django.conf import settings
 from django.core import signing
 from django.shortcuts import redirect
@@ -14,8 +12,6 @@ from clinic.page_cache import serves_shared_pages
 
 from . import form_page, services
 from .forms import ConsultationRequestForm
-
-logger = logging.getLogger(__name__)
 
 THANKS_SALT = "bookings.thanks"
 # Long enough to come back to the tab; short enough that an old link shows nothing.
@@ -36,11 +32,7 @@ class BookView(FormView):
 
     def get(self, request, *args, **kwargs):
         if serves_shared_pages(request):
-            try:
-                return form_page.render_empty_form(self, request)
-            except Exception:
-                # The cache is unreachable: the form is made from scratch.
-                logger.exception("Booking form page cache unavailable")
+            return form_page.render_empty_form(self, request)
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):

@@ -2,6 +2,7 @@
 (no REDIS_URL), shared by every gunicorn worker; Redis for several machines."""
 
 import logging
+import time
 
 import redis
 from diskcache import DjangoCache
@@ -47,12 +48,25 @@ class ForgivingRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+        self._paused_until = 0.0
+
+    # After Redis fails to answer, this worker leaves it alone for a while:
+    # a Redis that does not answer at all would otherwise cost every cache
+    # call its full timeout.
+    PAUSE_AFTER_OUTAGE = 10
 
     def _forgive(self, operation, fallback, *args, **kwargs):
+        if time.monotonic() < self._paused_until:
+            return fallback
         try:
             return getattr(super(), operation)(*args, **kwargs)
         except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+            self._paused_until = time.monotonic() + self.PAUSE_AFTER_OUTAGE
             logger.warning("Cache unavailable (%s): %s skipped", type(exc).__name__, operation)
+            return fallback
+        except redis.exceptions.ResponseError as exc:
+            # Out of memory, a read-only replica: Redis answers, but no.
+            logger.warning("Cache refused %s: %s", operation, exc)
             return fallback
 
     def get(self, key, default=None, version=None):

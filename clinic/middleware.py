@@ -79,9 +79,11 @@ class SitePolicyCSPMiddleware(CSPMiddleware):
         "_csp_replace_ro",
     )
 
+    _NOT_BUILT = object()
+
     def __init__(self, get_response):
         super().__init__(get_response)
-        self._built_for = None
+        self._built_for = self._NOT_BUILT
         self._policy = ""
 
     def _site_policy(self):
@@ -104,8 +106,8 @@ class SitePolicyCSPMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         if not self._uses_site_policy(request, response):
             return super().process_response(request, response)
-        if CSP_HEADER not in response:
-            response[CSP_HEADER] = self._site_policy()
+        if CSP_HEADER not in response and (policy := self._site_policy()):
+            response[CSP_HEADER] = policy
         # As django-csp does: a nonce asked for after this point is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response

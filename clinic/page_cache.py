@@ -22,7 +22,9 @@ import logging
 import time
 from collections import OrderedDict
 from functools import wraps
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
@@ -62,7 +64,7 @@ def register_next_change(source):
 def _new_version():
     times = [moment for source in _next_change_sources if (moment := source()) is not None]
     next_change = min(times).timestamp() if times else None
-    return {"token": time.time_ns(), "next_publish": next_change}
+    return {"token": time.time_ns(), "next_change": next_change}
 
 
 def _store_new_version():
@@ -82,22 +84,49 @@ def bump_content_version(**kwargs):
     transaction.on_commit(_store_new_version, robust=True)
 
 
+def _is_current(version):
+    # A version stored by an older release (other fields) counts as missing.
+    if not isinstance(version, dict) or "next_change" not in version:
+        return False
+    return not (version["next_change"] and version["next_change"] <= time.time())
+
+
 def current_version(version=None):
     if version is None:
         version = cache.get(VERSION_KEY)
-    if version is None or (version["next_publish"] and version["next_publish"] <= time.time()):
+    if not _is_current(version):
         version = _new_version()
         cache.set(VERSION_KEY, version, None)
     return version
+
+
+def _source_digest():
+    """The templates and Python code of the project's own apps, read once per
+    worker: a release that changes how a page or the booking form is made
+    starts new cache keys even when no static file changed."""
+    base = Path(settings.BASE_DIR).resolve()
+    folders = [base / "templates"] + [
+        Path(config.path).resolve()
+        for config in apps.get_app_configs()
+        if Path(config.path).resolve().is_relative_to(base)
+    ]
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.suffix in (".html", ".txt", ".py") and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @functools.cache
 def build_token():
     """Pages name their CSS and images by hashed file names, so a deploy with
     new static files starts new cache keys: nobody is served a page that
-    points at the previous release's files. PAGE_CACHE_BUILD (e.g. the
-    release's commit) does the same for template-only changes."""
-    parts = [str(getattr(settings, "PAGE_CACHE_BUILD", ""))]
+    points at the previous release's files. The project's templates and code
+    do the same for other changes, and PAGE_CACHE_BUILD (e.g. the release's
+    commit) for anything else."""
+    parts = [str(getattr(settings, "PAGE_CACHE_BUILD", "")), _source_digest()]
     manifest = getattr(staticfiles_storage, "manifest_name", None)
     try:
         if manifest and staticfiles_storage.exists(manifest):
@@ -119,7 +148,10 @@ class LocalCopies:
         self.entries = OrderedDict()
 
     def get(self, key):
-        return self.entries.get(key)
+        value = self.entries.get(key)
+        if value is not None:
+            self.entries.move_to_end(key)
+        return value
 
     def put(self, key, value, length=None):
         if (len(value) if length is None else length) > self.max_bytes:
@@ -208,8 +240,9 @@ class PageCacheMiddleware:
             # view below meets the same outage and answers with the 503 page.
             return self.get_response(request)
         except Exception:
-            # The cache is unreachable: the page is made as if uncached.
-            logger.exception("Page cache unavailable")
+            # The cache backends absorb outages themselves (clinic/cache.py);
+            # anything else going wrong here costs speed, not the page.
+            logger.exception("Page cache lookup failed")
             return self.get_response(request)
         if entry is not None:
             return self._answer_hit(request, entry)
@@ -248,8 +281,8 @@ class PageCacheMiddleware:
         # Signed-in staff are served fresh pages; shared caches must not mix them up.
         patch_vary_headers(response, ["Cookie"])
         timeout = PAGE_TIMEOUT
-        if version["next_publish"]:
-            timeout = max(1, min(timeout, int(version["next_publish"] - time.time())))
+        if version["next_change"]:
+            timeout = max(1, min(timeout, int(version["next_change"] - time.time())))
         entry = {
             "version": version["token"],
             "content": response.content,

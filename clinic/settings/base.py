@@ -44,6 +44,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files are answered here, as WhiteNoise advises, before the CSP and
+    # Permissions-Policy headers below: stylesheets, scripts and our own
+    # images need neither.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers anonymous visitors from the page cache before the rest runs;
     # a stored page keeps the headers the middleware below gave it.

@@ -80,7 +80,7 @@ def test_a_scheduled_article_appears_on_time_despite_the_cache(client, article):
         publish_at=timezone.now() - datetime.timedelta(seconds=1)
     )
     version = cache.get(VERSION_KEY)
-    cache.set(VERSION_KEY, {**version, "next_publish": timezone.now().timestamp() - 1}, None)
+    cache.set(VERSION_KEY, {**version, "next_change": timezone.now().timestamp() - 1}, None)
     assert "Coming soon" in client.get(reverse("articles:list")).content.decode()
 
 
@@ -160,3 +160,20 @@ def test_a_page_that_sets_a_cookie_is_never_stored(client):
     second = client.get("/with-form/")
     assert "csrftoken" in first.cookies and "csrftoken" in second.cookies
     assert second.get("X-Page-Cache") is None
+
+
+def test_a_release_with_changed_templates_starts_new_cache_keys(settings, tmp_path):
+    from clinic.page_cache import build_token
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>Version one</p>")
+    settings.BASE_DIR = tmp_path
+    build_token.cache_clear()
+    try:
+        first = build_token()
+        page.write_text("<p>Version two</p>")
+        build_token.cache_clear()
+        assert build_token() != first
+    finally:
+        build_token.cache_clear()

@@ -86,7 +86,8 @@ def test_the_site_works_and_takes_bookings_while_redis_is_down(settings, client,
     book_and_browse(client)
     assert ConsultationRequest.objects.count() == 1
     assert OutboundEmail.objects.count() == 2
-    assert "Cache unavailable (ConnectionError)" in caplog.text
+    # The first failure pauses this worker's use of Redis: one wait, not one per call.
+    assert caplog.text.count("Cache unavailable (ConnectionError)") == 1
 
 
 @pytest.mark.django_db
