@@ -211,9 +211,9 @@ BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
 # any request), e.g. https://clinic.example
 SITE_URL = env_str("SITE_URL", "")
 # Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
-# atomic across machines. django-ratelimit's checks predate Django's own Redis
-# backend, and on one machine the file cache's increment is not atomic, which
-# can only let an occasional extra request through.
+# atomic across machines, else diskcache, atomic across one machine's workers.
+# django-ratelimit's checks predate Django's own Redis backend and do not know
+# diskcache.
 RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
