@@ -1,6 +1,6 @@
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 
@@ -74,11 +74,19 @@ class ClinicProfile(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1  # there is only ever one profile
         super().save(*args, **kwargs)
-        cache.delete(PROFILE_CACHE_KEY)
+        self._forget_cached()
 
     def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self._forget_cached()
+        return result
+
+    @staticmethod
+    def _forget_cached():
+        # Now, and again when the transaction commits: a page made between
+        # the two would otherwise put the old profile back for an hour.
         cache.delete(PROFILE_CACHE_KEY)
-        return super().delete(*args, **kwargs)
+        transaction.on_commit(lambda: cache.delete(PROFILE_CACHE_KEY), robust=True)
 
     @classmethod
     def load(cls):
