@@ -214,7 +214,8 @@ def _is_cacheable_response(response):
 
 def _page_key(request):
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"pages:{ENTRY_FORMAT}:{build_token()}:{request.get_host()}:{digest}"
+    # The scheme and host appear in the page (canonical link, og:url).
+    return f"pages:{ENTRY_FORMAT}:{build_token()}:{request.scheme}:{request.get_host()}:{digest}"
 
 
 def _etag(content):

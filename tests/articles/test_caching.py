@@ -177,3 +177,13 @@ def test_a_release_with_changed_templates_starts_new_cache_keys(settings, tmp_pa
         assert build_token() != first
     finally:
         build_token.cache_clear()
+
+
+def test_http_and_https_pages_are_kept_apart(client, article):
+    client.get(article.get_absolute_url())
+    secure = client.get(article.get_absolute_url(), secure=True)
+    assert secure["X-Page-Cache"] == "miss"
+    assert (
+        f'<link rel="canonical" href="https://testserver{article.get_absolute_url()}">'
+        in secure.content.decode()
+    )
