@@ -155,21 +155,17 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
         self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
 
+    def _close(self, request, queryset, status, done):
+        count = sum(scheduling.close_appointment(a, status, user=request.user) for a in queryset.live())
+        self.message_user(request, f"{count} appointment(s) {done}.", messages.SUCCESS)
+
     @admin.action(description="Mark completed", permissions=["change"])
     def mark_completed(self, request, queryset):
-        count = sum(
-            scheduling.close_appointment(a, Appointment.Status.COMPLETED, user=request.user)
-            for a in queryset.live()
-        )
-        self.message_user(request, f"{count} appointment(s) marked completed.", messages.SUCCESS)
+        self._close(request, queryset, Appointment.Status.COMPLETED, "marked completed")
 
     @admin.action(description="Mark no-show", permissions=["change"])
     def mark_no_show(self, request, queryset):
-        count = sum(
-            scheduling.close_appointment(a, Appointment.Status.NO_SHOW, user=request.user)
-            for a in queryset.live()
-        )
-        self.message_user(request, f"{count} appointment(s) marked no-show.", messages.SUCCESS)
+        self._close(request, queryset, Appointment.Status.NO_SHOW, "marked no-show")
 
 
 def appointments_summary(consultation):

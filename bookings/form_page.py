@@ -40,20 +40,30 @@ def _hole(name):
     return f"{_MARK}_{name}_"
 
 
+def _remembered(key, make):
+    """From this worker's memory, else the shared cache, else made now and
+    kept in both."""
+    value = _local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = make()
+            cache.set(key, value, TIMEOUT)
+        _local.put(key, value)
+    return value
+
+
 def _known_slugs(token):
     """The topics and specialists a link may preselect, for this version."""
-    key = f"bookings:form-slugs:{token}"
-    slugs = _local.get(key) or cache.get(key)
-    if slugs is None:
-        slugs = {
+    return _remembered(
+        f"bookings:form-slugs:{token}",
+        lambda: {
             "concern": set(Topic.objects.order_by().values_list("slug", flat=True)),
             "preferred_specialist": set(
                 Specialist.objects.bookable().order_by().values_list("slug", flat=True)
             ),
-        }
-        cache.set(key, slugs, TIMEOUT)
-    _local.put(key, slugs, 0)
-    return slugs
+        },
+    )
 
 
 def _page_key(request, token, choices):
@@ -69,19 +79,17 @@ def render_empty_form(view, request):
     known = _known_slugs(token)
     # A slug that names nothing preselects nothing, so it shares the plain page.
     choices = [initial.get(name) if initial.get(name) in known[name] else "" for name in known]
-    key = _page_key(request, token, choices)
-    shell = _local.get(key) or cache.get(key)
-    if shell is None:
+
+    def make_shell():
         shell_initial = {
             **dict(zip(known, choices, strict=True)),
             **{name: _hole(name) for name in FIELD_HOLES},
         }
-        form = ConsultationRequestForm(initial=shell_initial)
-        context = view.get_context_data(form=form)
+        context = view.get_context_data(form=ConsultationRequestForm(initial=shell_initial))
         context["csrf_token"] = _hole("csrf_token")
-        shell = render_to_string(view.template_name, context, request=request)
-        cache.set(key, shell, TIMEOUT)
-    _local.put(key, shell)
+        return render_to_string(view.template_name, context, request=request)
+
+    shell = _remembered(_page_key(request, token, choices), make_shell)
     values = {
         "csrf_token": get_token(request),
         **{name: initial.get(name, "") for name in FIELD_HOLES},
