@@ -93,15 +93,16 @@ def valid_booking(number):
     }
 
 
-def prepare_posts(path, count):
+def prepare_posts(path, count, first=0):
     """One line per visitor: its own CSRF cookie, and the form it would send
-    (with the CSRF token and one-time submission key the form page gives)."""
+    (with the CSRF token and one-time submission key the form page gives).
+    Visitors are numbered from `first`; each number has its own address."""
     from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 
     from bookings.forms import new_submission_key
 
     with open(path, "w") as out:
-        for number in range(count):
+        for number in range(first, first + count):
             secret = _get_new_csrf_string()
             data = valid_booking(number)
             data["csrfmiddlewaretoken"] = _mask_cipher_secret(secret)

@@ -4,8 +4,9 @@ Starts the site as production would (gunicorn with the project's config, DEBUG
 off, WhiteNoise serving collected static files) on generated data, then
 measures each page with wrk, side by side with a static file of the article
 page's size (the limit). Prints requests/s, p50 and p99 latency, each page's
-ratio to the limit, SQL queries per page and compressed bytes. Exits non-zero
-if any page answers other than 200 (302 for the booking POST).
+ratio to the limit, SQL queries per page and compressed bytes, then where the
+uncached article and a booking POST spend their time (bench/breakdown.py).
+Exits non-zero if any page answers other than 200 (302 for the booking POST).
 
 SQLite in a temporary folder by default. With DATABASE_URL and REDIS_URL set it
 runs against them instead: point DATABASE_URL at a scratch database (it is
@@ -170,6 +171,15 @@ def main():
         )
         manage(env, "collectstatic", "--noinput", "-v0")  # picks up the copied article page
         info = json.loads(info_file.read_text())
+        print("  timing the uncached article and a booking POST in-process ...", flush=True)
+        breakdown = subprocess.run(
+            [sys.executable, str(BENCH / "breakdown.py"), str(info_file)],
+            cwd=ROOT,
+            env=site_env(workdir, port, page_cache=False),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         base = f"http://127.0.0.1:{port}"
         urls = {
             "limit (static file)": (f"{base}/static/bench/article-copy.html", None, 200),
@@ -233,6 +243,7 @@ def main():
     )
     print(f"SQL queries on a cold cache: {json.dumps({k: v['queries'] for k, v in info['queries'].items()})}")
     print(f"gunicorn worker RSS after the run (MB): {rss}")
+    print(breakdown, end="")
     if any(mb >= 100 for mb in rss):
         failures.append(f"a worker uses 100 MB or more: {rss}")
     if failures:

@@ -1,0 +1,177 @@
+"""Where the time of the two slowest requests goes, measured in-process: no
+network, no gunicorn, no wrk competing for the CPU. Run by bench/run.py in the
+benchmark's own database and settings, with the page cache off, so that the
+figures explain its article_uncached and booking_post rows.
+
+Prints milliseconds per request, each the median of several rounds:
+- the article page as a whole, and its parts: the article with its author,
+  reviewer, topics and references (3 queries), the related articles (1 query),
+  and the template;
+- a valid booking POST as a whole, and how long its transaction holds the
+  database (on SQLite, the one write lock every worker waits for).
+"""
+
+import io
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import django
+
+django.setup()
+
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+
+from articles.views import ArticleDetailView  # noqa: E402
+from bench.generate import prepare_posts  # noqa: E402
+
+ROUNDS = 5
+PER_ROUND = 100
+# Visitors numbered past the benchmark's own, so each has an address of its own.
+FIRST_VISITOR = 500_000
+
+
+def median_ms(rounds):
+    return statistics.median(rounds) * 1000
+
+
+def call(app, environ):
+    statuses = []
+    response = app(environ, lambda status, headers, exc_info=None: statuses.append(status))
+    b"".join(response)
+    response.close()  # as a server does: request_finished, connections returned
+    return int(statuses[0].split()[0])
+
+
+def base_environ(method, path, body=b""):
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+
+
+def timed_rounds(step, items_per_round):
+    """Run step() PER_ROUND times per round; seconds per call of each round."""
+    results = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        for _ in range(items_per_round):
+            step()
+        results.append((time.perf_counter() - started) / items_per_round)
+    return results
+
+
+def article(app, path, slug):
+    def whole():
+        status = call(app, base_environ("GET", path))
+        assert status == 200, status
+
+    factory = RequestFactory(SERVER_NAME="127.0.0.1")
+    parts = {"article, 3 queries": [], "related, 1 query": [], "template": []}
+
+    def in_parts():
+        request = factory.get(path)
+        request.user = AnonymousUser()
+        view = ArticleDetailView()
+        view.setup(request, slug=slug)
+        t0 = time.perf_counter()
+        view.object = view.get_object()
+        t1 = time.perf_counter()
+        context = view.get_context_data(object=view.object)
+        t2 = time.perf_counter()
+        view.render_to_response(context).render()
+        t3 = time.perf_counter()
+        for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+            parts[name].append(seconds)
+
+    for _ in range(20):  # warm: templates compiled, connection open
+        whole()
+        in_parts()
+    whole_rounds = timed_rounds(whole, PER_ROUND)
+    for _ in range(ROUNDS * PER_ROUND):
+        in_parts()
+    split = {
+        name: median_ms(
+            [sum(values[i : i + PER_ROUND]) / PER_ROUND for i in range(0, len(values), PER_ROUND)]
+        )
+        for name, values in parts.items()
+    }
+    return median_ms(whole_rounds), split
+
+
+class TransactionClock:
+    """Time from a transaction's first statement to the end of its commit."""
+
+    def __init__(self):
+        self.started = None
+        self.held = []
+
+    def __call__(self, execute, sql, params, many, context):
+        if context["connection"].in_atomic_block and self.started is None:
+            self.started = time.perf_counter()
+            context["connection"].on_commit(self.committed)
+        return execute(sql, params, many, context)
+
+    def committed(self):
+        self.held.append(time.perf_counter() - self.started)
+        self.started = None
+
+
+def booking_post(app, posts):
+    lines = iter(posts)
+
+    def post():
+        cookie, forwarded_for, body = next(lines).split("\t")
+        environ = base_environ("POST", "/book/", body.encode())
+        environ.update(
+            CONTENT_TYPE="application/x-www-form-urlencoded",
+            HTTP_COOKIE=cookie,
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+            HTTP_REFERER="http://127.0.0.1/book/",
+        )
+        status = call(app, environ)
+        assert status == 302, status
+
+    for _ in range(20):
+        post()
+    clock = TransactionClock()
+    with connection.execute_wrapper(clock):
+        whole_rounds = timed_rounds(post, PER_ROUND)
+    return median_ms(whole_rounds), statistics.median(clock.held) * 1000
+
+
+def main(info_path):
+    logging.disable(logging.INFO)  # one line per booking would be timed too
+    info = json.loads(Path(info_path).read_text())
+    path = info["paths"]["article"]
+    slug = path.rstrip("/").rsplit("/", 1)[-1]
+    app = WSGIHandler()
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as posts_file:
+        prepare_posts(posts_file.name, ROUNDS * PER_ROUND + 20, first=FIRST_VISITOR)
+        posts = posts_file.read().splitlines()
+    article_ms, article_parts = article(app, path, slug)
+    post_ms, transaction_ms = booking_post(app, posts)
+    print(f"In-process milliseconds per request (median of {ROUNDS} rounds of {PER_ROUND}), page cache off:")
+    parts = ", ".join(f"{name} {ms:.2f}" for name, ms in article_parts.items())
+    print(f"  article page     {article_ms:.2f}  ({parts}; the rest is middleware and WSGI)")
+    print(f"  booking POST     {post_ms:.2f}  (its transaction holds the database for {transaction_ms:.2f})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
