@@ -43,7 +43,10 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     page.get_by_role("button", name="Send my request").click()
     expect(page.get_by_role("heading", name="Please check a few things")).to_be_visible()
     assert page.get_by_label("Your name").input_value() == "Priya 🙂"
-    expect(page.get_by_text("Please give an email address")).to_be_visible()
+    expect(page.locator("#div_id_email").get_by_text("Please give an email address")).to_be_visible()
+    # The summary lists each message and leads to its field.
+    page.locator("#form-errors").get_by_role("link", name=re.compile("Please give an email address")).click()
+    assert page.evaluate("location.hash") == "#div_id_email"
     check_axe(page, f"booking form with errors at {viewport_name}")
     screenshot(page, f"booking-form-errors-{viewport_name}")
 
