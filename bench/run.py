@@ -102,10 +102,19 @@ class Site:
         return self
 
     def worker_rss_mb(self):
-        out = subprocess.run(
-            ["ps", "--ppid", str(self.process.pid), "-o", "rss="], capture_output=True, text=True, check=False
-        ).stdout
-        return [round(int(kb) / 1024, 1) for kb in out.split()]
+        # A worker recycled by max_requests may be starting again: wait for all.
+        for _ in range(50):
+            out = subprocess.run(
+                ["ps", "--ppid", str(self.process.pid), "-o", "rss="],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout
+            rss = [round(int(kb) / 1024, 1) for kb in out.split()]
+            if len(rss) >= int(self.env["WEB_CONCURRENCY"]):
+                break
+            time.sleep(0.2)
+        return rss
 
     def __exit__(self, *exc):
         self.process.send_signal(signal.SIGTERM)
