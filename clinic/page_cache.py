@@ -12,8 +12,11 @@ cached page is stale at once and the next visitor sees the change. The version
 also knows the next moment a page changes by itself (a scheduled article going
 live); from then on the cached pages are stale too, with no job running.
 
-A hit costs one small cache read (the version) when this worker has the page
-in memory, or one round trip for the version and the page together; no SQL.
+Each worker reads the version from the shared cache at most once every
+PAGE_CACHE_VERSION_RECHECK_MS (a tenth of a second by default) and remembers
+it in between: a change saved through one worker is seen by that worker at
+once and by the others within that time. A hit on a page this worker holds in
+memory then costs no cache read at all, otherwise one read for the page; no SQL.
 """
 
 import functools
@@ -51,6 +54,32 @@ LOCAL_MAX_BYTES = 256 * 1024
 ENTRY_FORMAT = 2
 
 _next_change_sources = []
+# Tests replace it to move time on.
+_clock = time.monotonic
+
+
+class _RememberedVersion:
+    """The content version this worker last read or started, and when."""
+
+    version = None
+    read_at = 0.0
+
+    @classmethod
+    def get(cls):
+        age = _clock() - cls.read_at
+        fresh = 0 <= age < settings.PAGE_CACHE_VERSION_RECHECK_MS / 1000
+        if cls.version is not None and fresh and _is_current(cls.version):
+            return cls.version
+        return None
+
+    @classmethod
+    def put(cls, version):
+        cls.version = version
+        cls.read_at = _clock()
+
+    @classmethod
+    def forget(cls):
+        cls.version = None
 
 
 def register_next_change(source):
@@ -68,8 +97,12 @@ def _new_version():
 
 
 def _store_new_version():
+    # Even if the shared cache is down, this worker serves nothing older.
+    _RememberedVersion.forget()
     try:
-        cache.set(VERSION_KEY, _new_version(), None)
+        version = _new_version()
+        cache.set(VERSION_KEY, version, None)
+        _RememberedVersion.put(version)
     except Exception:
         # A cache that is down must not undo an editor's save; pages are
         # re-rendered once it is back, as the stored version is gone with it.
@@ -91,12 +124,15 @@ def _is_current(version):
     return not (version["next_change"] and version["next_change"] <= time.time())
 
 
-def current_version(version=None):
-    if version is None:
-        version = cache.get(VERSION_KEY)
+def current_version():
+    version = _RememberedVersion.get()
+    if version is not None:
+        return version
+    version = cache.get(VERSION_KEY)
     if not _is_current(version):
         version = _new_version()
         cache.set(VERSION_KEY, version, None)
+    _RememberedVersion.put(version)
     return version
 
 
@@ -140,7 +176,8 @@ def build_token():
 class LocalCopies:
     """A few recent entries in this worker's own memory, oldest dropped first.
     Entries are only ever looked up under keys (or with version checks) that
-    change when the content does, so a copy here is never served stale."""
+    change when the content does, so a copy here is served only while the
+    version it was made under is current, as far as this worker knows."""
 
     def __init__(self, size, max_bytes=LOCAL_MAX_BYTES):
         self.size = size
@@ -259,16 +296,11 @@ class PageCacheMiddleware:
         return response
 
     def _lookup(self, key):
+        version = current_version()
         local = self.local.get(key)
-        if local is not None:
-            version = current_version()
-            if local["version"] == version["token"]:
-                return version, local
-            found = {VERSION_KEY: version, key: cache.get(key)}
-        else:
-            found = cache.get_many([VERSION_KEY, key])
-            version = current_version(found.get(VERSION_KEY))
-        entry = found.get(key)
+        if local is not None and local["version"] == version["token"]:
+            return version, local
+        entry = cache.get(key)
         if entry is None or entry["version"] != version["token"]:
             self.local.discard(key)
             return version, None

@@ -196,6 +196,10 @@ PAGE_CACHE = env_bool("PAGE_CACHE", True)
 # Set to the release (e.g. the git commit) so cached pages from the previous
 # release are not served after a template-only change.
 PAGE_CACHE_BUILD = env_str("PAGE_CACHE_BUILD", "")
+# How often (milliseconds) each worker reads the content version from the
+# shared cache: a change saved through another worker shows within this time.
+# 0 reads it on every request.
+PAGE_CACHE_VERSION_RECHECK_MS = env_int("PAGE_CACHE_VERSION_RECHECK_MS", 100)
 
 # Booking form: how far ahead and how soon visitors may ask for a time, and
 # what tells a person from a bot.

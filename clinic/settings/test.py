@@ -32,3 +32,6 @@ AXES_ENABLED = False
 # posts at once and from one address.
 BOOKING_MIN_FILL_SECONDS = 0
 BOOKING_RATE_LIMIT = "100000/h"
+# Tests change the shared cache directly and expect the next request to see
+# it; tests/articles/test_page_cache_recheck.py covers the remembered version.
+PAGE_CACHE_VERSION_RECHECK_MS = 0
