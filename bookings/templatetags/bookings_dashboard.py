@@ -31,11 +31,13 @@ def booking_dashboard(context):
             "pk", filter=Q(status=ConsultationRequest.Status.NEW, created__lt=now - timedelta(hours=hours))
         ),
     )
+    weeks = weekly_counts(now)
     return {
         **counts,
         "hours": hours,
         "today": Appointment.objects.today().count(),
-        "weeks": weekly_counts(now),
+        "weeks": weeks,
+        "weeks_total": sum(week["count"] for week in weeks),
         "top_articles": top_articles(),
     }
 

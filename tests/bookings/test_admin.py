@@ -293,7 +293,14 @@ def test_dashboard_counts(rf, reception_user):
     request.user = reception_user
     queue = booking_dashboard({"request": request})
     assert (queue["new"], queue["urgent"], queue["overdue"], queue["today"]) == (2, 1, 1, 0)
-    assert sum(week["count"] for week in queue["weeks"]) == 2
+    assert sum(week["count"] for week in queue["weeks"]) == queue["weeks_total"] == 2
+
+
+def test_dashboard_says_so_when_there_are_no_requests_yet(client, reception_user):
+    client.force_login(reception_user)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "No requests in the last 12 weeks." in html
+    assert "booking-chart__week" not in html
 
 
 @pytest.mark.parametrize("rows", [1, 100])
