@@ -9,6 +9,15 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A database file rather than memory. With an in-memory database the live
+    # server's request threads share the test's own connection, so a request
+    # still running while the test writes can catch that connection half-way
+    # into a transaction. With a file every thread has its own connection and
+    # SQLite's locking keeps them apart, as in production.
+    _test_folder = VAR_DIR / "test"  # noqa: F405
+    _test_folder.mkdir(parents=True, exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_folder / "db.sqlite3")}  # noqa: F405
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -281,10 +281,9 @@ def race_once(specialist, requests, start):
                 try:
                     services.schedule_appointment(consultation, specialist=specialist, start=start + offset)
                 except OperationalError as exc:
-                    # The test database on SQLite is in memory with a shared
-                    # cache, where a writer waiting for another gets "table is
-                    # locked" at once instead of the busy wait a database file
-                    # gives: wait and try again, as the busy timeout would.
+                    # SQLite: a writer normally waits for the other in the
+                    # busy timeout; should it still be told the database is
+                    # locked, it waits and tries again, as reception would.
                     if connection.vendor != "sqlite" or "locked" not in str(exc):
                         raise
                     time.sleep(0.005)
