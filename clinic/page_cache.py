@@ -59,10 +59,12 @@ _clock = time.monotonic
 
 
 class _RememberedVersion:
-    """The content version this worker last read or started, and when."""
+    """The content version this worker last read or started, and when; and
+    whether a new version this worker started has yet to reach the shared cache."""
 
     version = None
     read_at = 0.0
+    bump_pending = False
 
     @classmethod
     def get(cls):
@@ -96,24 +98,42 @@ def _new_version():
     return {"token": time.time_ns(), "next_change": next_change}
 
 
-def _store_new_version():
+def _store_new_version(next_change_by=None):
+    """Start a new version in the shared cache; `next_change_by` (a timestamp)
+    is the latest its next change may be."""
     # Even if the shared cache is down, this worker serves nothing older.
     _RememberedVersion.forget()
     try:
         version = _new_version()
+        if next_change_by and next_change_by > time.time():
+            version["next_change"] = min(filter(None, (version["next_change"], next_change_by)))
         cache.set(VERSION_KEY, version, None)
-        _RememberedVersion.put(version)
+        # The Redis backend skips a write it cannot make rather than fail
+        # (clinic/cache.py), and Redis may still hold the old version, which
+        # would keep every page made before the change current.
+        landed = cache.get(VERSION_KEY) == version
     except Exception:
-        # A cache that is down must not undo an editor's save; pages are
-        # re-rendered once it is back, as the stored version is gone with it.
+        # A cache that is down must not undo an editor's save.
         logger.exception("Could not start a new page-cache version")
+        landed = False
+    # Until the shared cache takes a new version, this worker tries again on
+    # each request (see current_version).
+    _RememberedVersion.bump_pending = not landed
+    if landed:
+        _RememberedVersion.put(version)
 
 
 def bump_content_version(**kwargs):
     """Start a new content version (signal receiver friendly). It is started
     again when the transaction commits, so a visitor who filled the cache
-    between the change and the commit does not keep the old page."""
-    _store_new_version()
+    between the change and the commit does not keep the old page.
+
+    The first version's next scheduled change is worked out from rows the
+    transaction has not committed; should it roll back, no second version
+    follows. So that version keeps the earlier of the old and new times: at
+    worst a page is made again once more than needed."""
+    previous = cache.get(VERSION_KEY)
+    _store_new_version(next_change_by=previous.get("next_change") if isinstance(previous, dict) else None)
     transaction.on_commit(_store_new_version, robust=True)
 
 
@@ -125,6 +145,8 @@ def _is_current(version):
 
 
 def current_version():
+    if _RememberedVersion.bump_pending:
+        _store_new_version()
     version = _RememberedVersion.get()
     if version is not None:
         return version
