@@ -37,7 +37,9 @@ How it works:
   is not lost. The one moment it cannot tell apart, a worker dying between
   the server's acceptance and the "sent" update, would mean a second copy;
   the "sent" update waits out a database outage instead of failing, which
-  keeps that moment as short as it can be.
+  keeps that moment as short as it can be. The claim and the watchdog wait
+  out an outage too (up to 5 minutes): each is, at that moment, the only task
+  that would ever look at the email again.
 * `requeue_unsent()` (run when the worker starts: `manage.py
   requeue_unsent_emails`) gives every queued email whose delivery task was
   lost with a dead worker a new one; a duplicate task is harmless, because
@@ -119,16 +121,23 @@ def queue_emails(kinds, consultation, *, appointment=None, site_url="", reminder
 @task()
 def deliver(email_id):
     """Send one queued email (see the module docstring for the guarantees)."""
-    claimed_at = timezone.now()
-    with transaction.atomic():
-        claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-            status=EmailStatus.SENDING, claimed_at=claimed_at
-        )
-        if claimed:
-            rescue_abandoned.using(run_after=claimed_at + abandoned_after()).enqueue(
-                email_id, claimed_at.isoformat()
+
+    def claim():
+        claimed_at = timezone.now()
+        with transaction.atomic():
+            claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
+                status=EmailStatus.SENDING, claimed_at=claimed_at
             )
-    if not claimed:
+            if claimed:
+                rescue_abandoned.using(run_after=claimed_at + abandoned_after()).enqueue(
+                    email_id, claimed_at.isoformat()
+                )
+        return claimed
+
+    # Until the email is claimed this task is its only one: a database that
+    # goes away now must not end it, or the email would wait for the next
+    # worker start (requeue_unsent).
+    if not _through_outages(claim):
         return "not queued"
     email = OutboundEmail.objects.select_related("request", "appointment", "appointment__specialist").get(
         pk=email_id
@@ -153,40 +162,55 @@ def abandoned_after():
     return timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 30)
 
 
-def _record_sent(email, patience=timedelta(minutes=5)):
-    """Mark the email sent. The server has accepted it, so a database outage
-    now must not turn into a second copy later: keep trying until it is back."""
+def _through_outages(operation, patience=timedelta(minutes=5)):
+    """operation(), tried again while the database is away (a restart, a
+    failover) for up to `patience`; each try on a fresh connection. The
+    operations given are safe to repeat: conditional updates."""
     give_up = time.monotonic() + patience.total_seconds()
     pause = 0.5
     while True:
         try:
-            OutboundEmail.objects.filter(pk=email.pk).update(
-                status=EmailStatus.SENT,
-                sent_at=timezone.now(),
-                attempts=email.attempts + 1,
-                next_attempt_at=None,
-                last_error="",
-            )
-            return
+            return operation()
         except (OperationalError, InterfaceError):
-            if time.monotonic() > give_up:
+            # Inside someone else's transaction there is nothing to retry.
+            if time.monotonic() > give_up or connection.in_atomic_block:
                 raise
             connection.close()  # the next try opens a fresh connection
             time.sleep(pause)
             pause = min(pause * 2, 10)
 
 
+def _record_sent(email, patience=timedelta(minutes=5)):
+    """Mark the email sent. The server has accepted it, so a database outage
+    now must not turn into a second copy later: keep trying until it is back."""
+    _through_outages(
+        lambda: OutboundEmail.objects.filter(pk=email.pk).update(
+            status=EmailStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=email.attempts + 1,
+            next_attempt_at=None,
+            last_error="",
+        ),
+        patience,
+    )
+
+
 @task()
 def rescue_abandoned(email_id, claimed_at):
     """The watchdog of one claim: if that claim's attempt never finished (its
-    worker died), queue the email again."""
-    with transaction.atomic():
-        requeued = OutboundEmail.objects.filter(
-            pk=email_id, status=EmailStatus.SENDING, claimed_at=claimed_at
-        ).update(status=EmailStatus.QUEUED, next_attempt_at=None)
-        if requeued:
-            deliver.enqueue(email_id)
-    if requeued:
+    worker died), queue the email again. It waits out a database outage: it
+    is the only task left that would ever look at that email."""
+
+    def requeue():
+        with transaction.atomic():
+            requeued = OutboundEmail.objects.filter(
+                pk=email_id, status=EmailStatus.SENDING, claimed_at=claimed_at
+            ).update(status=EmailStatus.QUEUED, next_attempt_at=None)
+            if requeued:
+                deliver.enqueue(email_id)
+        return requeued
+
+    if _through_outages(requeue):
         logger.warning("Email %s was abandoned by a worker that stopped; queued again", email_id)
         return "requeued"
     return "finished"

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
@@ -294,6 +295,31 @@ def test_an_email_abandoned_by_a_dying_worker_is_queued_again_and_sent_once(appo
     # A watchdog for an attempt that finished changes nothing.
     outbox.rescue_abandoned.enqueue(email.pk, email.claimed_at.isoformat())
     run_worker()
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "write",
+    ['UPDATE "bookings_outboundemail"', 'INSERT INTO "django_tasks_database_dbtaskresult"'],
+    ids=["marking-it-sending", "scheduling-its-watchdog"],
+)
+def test_a_database_outage_while_the_worker_claims_an_email_does_not_lose_it(appointment, mailoutbox, write):
+    """The database goes away as the worker claims the email (marking it
+    "sending" and scheduling its watchdog): the claim waits for it and the
+    email is sent once, with no worker restart."""
+    dropped = []
+
+    def drop_the_first_write(execute, sql, params, many, context):
+        if not dropped and sql.startswith(write):
+            dropped.append(sql)
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(drop_the_first_write):
+        run_worker()
+    assert dropped
+    assert OutboundEmail.objects.get().status == "sent"
     assert len(mailoutbox) == 1
 
 
