@@ -66,14 +66,14 @@ def base_environ(method, path, body=b""):
     }
 
 
-def timed_rounds(step, items_per_round):
+def timed_rounds(step):
     """Run step() PER_ROUND times per round; seconds per call of each round."""
     results = []
     for _ in range(ROUNDS):
         started = time.perf_counter()
-        for _ in range(items_per_round):
+        for _ in range(PER_ROUND):
             step()
-        results.append((time.perf_counter() - started) / items_per_round)
+        results.append((time.perf_counter() - started) / PER_ROUND)
     return results
 
 
@@ -103,7 +103,7 @@ def article(app, path, slug):
     for _ in range(20):  # warm: templates compiled, connection open
         whole()
         in_parts()
-    whole_rounds = timed_rounds(whole, PER_ROUND)
+    whole_rounds = timed_rounds(whole)
     for _ in range(ROUNDS * PER_ROUND):
         in_parts()
     split = {
@@ -152,7 +152,7 @@ def booking_post(app, posts):
         post()
     clock = TransactionClock()
     with connection.execute_wrapper(clock):
-        whole_rounds = timed_rounds(post, PER_ROUND)
+        whole_rounds = timed_rounds(post)
     return median_ms(whole_rounds), statistics.median(clock.held) * 1000
 
 

@@ -14,6 +14,7 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
@@ -132,8 +133,6 @@ def check_one_post(path):
 
 
 def main(out_path, posts_path, post_count):
-    from django.core.cache import cache
-
     # A scratch Redis keeps what an earlier run cached (the clinic profile
     # among it), though the database was flushed.
     cache.clear()

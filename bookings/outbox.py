@@ -85,6 +85,8 @@ RETRY_SCHEDULE = [
     timedelta(hours=6),
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
+# How long the worker waits for a database that went away before a task gives up.
+OUTAGE_PATIENCE = timedelta(minutes=5)
 # A "sending" row older than this was most likely left by a worker that died.
 STALE_SENDING = timedelta(minutes=15)
 
@@ -162,11 +164,11 @@ def abandoned_after():
     return timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 30)
 
 
-def _through_outages(operation, patience=timedelta(minutes=5)):
+def _through_outages(operation):
     """operation(), tried again while the database is away (a restart, a
-    failover) for up to `patience`; each try on a fresh connection. The
+    failover) for up to OUTAGE_PATIENCE; each try on a fresh connection. The
     operations given are safe to repeat: conditional updates."""
-    give_up = time.monotonic() + patience.total_seconds()
+    give_up = time.monotonic() + OUTAGE_PATIENCE.total_seconds()
     pause = 0.5
     while True:
         try:
@@ -180,7 +182,7 @@ def _through_outages(operation, patience=timedelta(minutes=5)):
             pause = min(pause * 2, 10)
 
 
-def _record_sent(email, patience=timedelta(minutes=5)):
+def _record_sent(email):
     """Mark the email sent. The server has accepted it, so a database outage
     now must not turn into a second copy later: keep trying until it is back."""
     _through_outages(
@@ -190,8 +192,7 @@ def _record_sent(email, patience=timedelta(minutes=5)):
             attempts=email.attempts + 1,
             next_attempt_at=None,
             last_error="",
-        ),
-        patience,
+        )
     )
 
 
