@@ -1,6 +1,9 @@
+from django.conf import settings
+
 from .models import ClinicProfile
 
 
 def clinic(request):
-    """The clinic profile (cached) for every template: header, footer, helplines."""
-    return {"clinic": ClinicProfile.load()}
+    """The clinic profile for every template (header, footer, helplines), and
+    the site's public address for canonical links."""
+    return {"clinic": ClinicProfile.load(), "site_url": settings.SITE_URL.rstrip("/")}

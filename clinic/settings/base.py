@@ -211,9 +211,10 @@ BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
 # requests are kept before their personal data is erased.
 BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 90)
 BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
-# The site's public address, for links in emails sent by the worker (outside
-# any request), e.g. https://clinic.example
-SITE_URL = env_str("SITE_URL", "")
+# The site's public address (https://clinic.example): every absolute link in an
+# email, feed or page is built from it (clinic.links.absolute_url), never from
+# the Host header a client sent. Production requires it.
+SITE_URL = env_str("SITE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '8000')}"
 # Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
 # atomic across machines, else diskcache, atomic across one machine's workers.
 # django-ratelimit's checks predate Django's own Redis backend and do not know
