@@ -18,6 +18,7 @@ setup: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	./scripts/install-chromium.sh
+	./scripts/install-nginx.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
@@ -48,6 +49,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 # Benchmarks (not part of the test suite): see README, "Benchmarks".
 bench: $(VENV)/.installed-dev
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || { echo "The benchmark needs wrk: apt-get install wrk"; exit 1; }
+	./scripts/install-nginx.sh
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 lighthouse: $(VENV)/.installed-dev
@@ -55,6 +57,7 @@ lighthouse: $(VENV)/.installed-dev
 	cd bench/lighthouse && npm ci --no-audit --no-fund --silent
 	$(PY) bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
-# Production shape under load and faults (PostgreSQL and Redis on this machine).
+# Production shape under load and faults (nginx, PostgreSQL and Redis on this machine).
 loadtest: $(VENV)/.installed-dev
+	./scripts/install-nginx.sh
 	cd bench && ../$(PY) loadtest.py $(LOADTEST_ARGS)
