@@ -1,10 +1,12 @@
 """`make loadtest`: the production shape on this machine, under load and faults.
 
 Two gunicorn instances on different ports share one PostgreSQL database and one
-Redis (cache and rate limits), with the task worker beside them and a local SMTP
+Redis (cache and rate limits), behind nginx with deploy/nginx.conf (TLS, load
+balancing, the micro-cache), with the task worker beside them and a local SMTP
 sink. Visitors book at the same time (a GET of the form, then a POST with their
-own CSRF cookie, spread over both instances, each from its own address as the
-trusted proxy reports it) while readers browse the articles. Along the way:
+own CSRF cookie, through nginx, each from its own loopback address 127.x.y.z,
+which nginx appends to X-Forwarded-For) while readers browse the articles.
+Along the way:
 
 - smtp:   the mail server refuses connections for the first half, then comes back;
 - db:     PostgreSQL restarts in the middle of the run;
@@ -23,6 +25,7 @@ import argparse
 import asyncio
 import collections
 import concurrent.futures
+import http.client
 import os
 import re
 import shutil
@@ -33,13 +36,13 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from email import message_from_bytes
 from pathlib import Path
 
-from run import ROOT, free_port, manage, wait_until_up
+from nginx import Nginx, free_port
+from run import ROOT, manage, wait_until_up
 
 HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 REFERENCE = re.compile(r"data-reference>([A-Z0-9]{8})<")
@@ -97,61 +100,56 @@ class Stats:
             self.errors[kind] += 1
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # followed by hand, so every hop's cookies are kept
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def loopback(group, number):
+    """A loopback address of its own for each simulated person (all of
+    127.0.0.0/8 reaches this machine); never 127.0.0.1, the proxy's."""
+    return f"127.{group}.{number // 250 % 256}.{number % 250 + 1}"
 
 
 class Browser:
-    """One simulated person behind the TLS proxy: the proxy adds their address
-    and says the connection was HTTPS, so the site's cookies are Secure and
-    are kept here by hand (a cookie jar would not send them over plain HTTP)."""
+    """One simulated person, connecting to nginx from their own address. The
+    site's cookies are kept by hand (they are Secure; only the name and value
+    are sent back)."""
 
-    def __init__(self, xff):
-        self.xff = xff
+    def __init__(self, proxy, address):
+        self.proxy = proxy
+        self.address = address
         self.cookies = {}
 
-    def fetch(self, url, data=None, referer=None, timeout=30):
+    def fetch(self, path, data=None, referer=None, timeout=30):
+        """GET (or POST `data`), following redirects; returns the status, the
+        page and the path it came from."""
         for _hop in range(5):
-            status, body, location = self._one(url, data, referer, timeout)
+            status, body, location = self._one(path, data, referer, timeout)
             if status not in (301, 302, 303, 307, 308) or not location:
-                return status, body, url
-            url, data, referer = urllib.parse.urljoin(url, location), None, None
-        return status, body, url
+                return status, body, path
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(self.proxy.url + path, location))
+            path, data, referer = target.path + (f"?{target.query}" if target.query else ""), None, None
+        return status, body, path
 
-    def _one(self, url, data, referer, timeout):
-        request = urllib.request.Request(url, data=data)
-        request.add_header("X-Forwarded-For", self.xff)
-        request.add_header("X-Forwarded-Proto", "https")
-        request.add_header("User-Agent", "clinic-loadtest")
+    def _one(self, path, data, referer, timeout):
+        headers = {"User-Agent": "clinic-loadtest"}
+        if data is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         if referer:
-            request.add_header("Referer", referer.replace("http://", "https://", 1))
+            headers["Referer"] = self.proxy.url + referer
         if self.cookies:
-            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        try:
-            with _OPENER.open(request, timeout=timeout) as response:
-                self._keep_cookies(response)
-                return response.status, response.read().decode("utf-8", "replace"), None
-        except urllib.error.HTTPError as error:
-            self._keep_cookies(error)
-            return error.code, error.read().decode("utf-8", "replace"), error.headers.get("Location")
-
-    def _keep_cookies(self, response):
-        for header in response.headers.get_all("Set-Cookie") or []:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        status, response_headers, body = self.proxy.request(
+            "POST" if data is not None else "GET", path, data, headers, source=self.address, timeout=timeout
+        )
+        for header in response_headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return status, body.decode("utf-8", "replace"), response_headers.get("Location")
 
 
-def visitor(number, base, stats, day, attempts=8):
+def visitor(number, proxy, stats, day, attempts=8):
     """One person: opens the form, fills it in, sends it, reads the thank-you
     page. Like a person, after an error page they send the same form again, or
     reload the thank-you page (the form's key makes a repeat harmless)."""
-    xff = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
-    browser = Browser(xff)
-    form_url = f"{base}/book/"
+    browser = Browser(proxy, loopback(1, number))
+    form_url = "/book/"
     fields = None
     for attempt in range(attempts):
         try:
@@ -202,22 +200,21 @@ def visitor(number, base, stats, day, attempts=8):
                 stats.unexpected.append(f"visitor {number}: form refused: {html[:200]!r}")
                 return
             time.sleep(0.5 * (attempt + 1))
-        except (OSError, urllib.error.URLError):
+        except (OSError, http.client.HTTPException):
             stats.error("connection")
             time.sleep(0.5 * (attempt + 1))
     stats.unexpected.append(f"visitor {number}: gave up after {attempts} attempts")
 
 
-def reader(number, bases, paths, stats):
-    browser = Browser(f"10.200.{number // 256 % 256}.{number % 256}")
-    for index, path in enumerate(paths):
-        base = bases[(number + index) % len(bases)]
+def reader(number, proxy, paths, stats):
+    browser = Browser(proxy, loopback(2, number))
+    for path in paths:
         try:
-            status, html, _ = browser.fetch(base + path)
+            status, html, _ = browser.fetch(path)
             stats.record("reader GET", status)
             if status >= 500 and "briefly unavailable" not in html:
                 stats.unexpected.append(f"reader got a bare {status} on {path}")
-        except (OSError, urllib.error.URLError):
+        except (OSError, http.client.HTTPException):
             stats.error("connection")
 
 
@@ -251,12 +248,15 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="clinic-loadtest-"))
     smtp_port = free_port()
     ports = [free_port(), free_port()]
+    https_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(
         DJANGO_SETTINGS_MODULE="clinic.settings.prod",
         DJANGO_SECRET_KEY="loadtest-" + "s" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECURE_SSL_REDIRECT="0",
+        # nginx passes Host without its port: the origin on a port other than 443 is listed.
+        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{https_port}",
+        SITE_URL=f"https://127.0.0.1:{https_port}",
         DJANGO_VAR_DIR=str(tmp / "var"),
         DJANGO_STATIC_ROOT=str(tmp / "static"),
         DATABASE_URL=f"{args.server}/{args.database}",
@@ -267,8 +267,7 @@ def main():
         EMAIL_PORT=str(smtp_port),
         EMAIL_TIMEOUT="5",
         CLINIC_INBOX_EMAIL="inbox@loadtest.example",
-        # The simulated visitors come through 127.0.0.1 with their own
-        # X-Forwarded-For: trust that header from loopback, for this run only.
+        # nginx, on 127.0.0.1, appends each visitor's address to X-Forwarded-For.
         TRUSTED_PROXY_IPS="127.0.0.1",
         BOOKING_MIN_FILL_SECONDS="0",
         GUNICORN_ACCESS_LOG="",
@@ -328,6 +327,10 @@ def main():
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     for base in bases:
         wait_until_up(base + "/healthz")
+    proxy = Nginx(
+        tmp / "nginx", [f"127.0.0.1:{port}" for port in ports], tmp / "static", https_port=https_port
+    )
+    proxy.start()
 
     sink = Sink(smtp_port)
     if "smtp" not in faults:
@@ -353,14 +356,14 @@ def main():
             sink.start()
 
     print(
-        f"Load: {args.bookings} visitors booking, {args.concurrency} at once, over {len(bases)} instances, "
+        f"Load: {args.bookings} visitors booking, {args.concurrency} at once, through nginx to {len(bases)} instances, "
         f"with {args.readers} readers; faults: {', '.join(sorted(faults)) or 'none'}",
         flush=True,
     )
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.concurrency) as pool:
-        reading = [pool.submit(reader, n, bases, reader_paths, stats) for n in range(args.readers)]
-        booking = [pool.submit(visitor, n, bases[n % len(bases)], stats, day) for n in range(args.bookings)]
+        reading = [pool.submit(reader, n, proxy, reader_paths, stats) for n in range(args.readers)]
+        booking = [pool.submit(visitor, n, proxy, stats, day) for n in range(args.bookings)]
         for future in concurrent.futures.as_completed(booking):
             future.result()
             done["count"] += 1
@@ -370,7 +373,7 @@ def main():
     load_seconds = time.monotonic() - started
     if "smtp" in faults and "smtp" not in events:
         sink.start()
-    staff = staff_schedule_at_once(env, bases, day)
+    staff = staff_schedule_at_once(env, proxy, day)
 
     # Every email: one acknowledgement per visitor, one notification per
     # booking, and a confirmation for the appointment staff scheduled.
@@ -407,6 +410,7 @@ def main():
         except subprocess.TimeoutExpired:
             process.kill()
     sink.stop()
+    proxy.stop()
 
     latencies = sorted(stats.post_latencies)
     p99 = latencies[int(len(latencies) * 0.99) - 1] if latencies else 0
@@ -440,7 +444,7 @@ def main():
             "after it went down, with no gunicorn restart"
         )
     print(
-        f"  two staff scheduling overlapping appointments at once, one per instance: "
+        f"  two staff scheduling overlapping appointments at once, through nginx: "
         f"{staff['booked']} booked, {staff['refused']} told of the clash, {staff['other']} other answers"
     )
     print(f"  logs: {tmp}")
@@ -485,9 +489,10 @@ Specialist.objects.get_or_create(slug="loadtest-specialist", defaults={{"name": 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def staff_schedule_at_once(env, bases, day):
-    """Two receptionists, each signed in on a different instance, schedule
-    overlapping appointments for the same specialist at the same moment."""
+def staff_schedule_at_once(env, proxy, day):
+    """Two receptionists, signed in through nginx (which sends their requests
+    to both instances), schedule overlapping appointments for the same
+    specialist at the same moment."""
     ids = run_django(
         env,
         "from bookings.models import ConsultationRequest\n"
@@ -497,9 +502,9 @@ def staff_schedule_at_once(env, bases, day):
     )
     specialist, *requests = re.search(r"IDS (.*)", ids).group(1).split()
     sessions = []
-    for number, base in enumerate(bases[:2], start=1):
-        browser = Browser(f"10.250.0.{number}")
-        login = f"{base}/admin/login/"
+    for number in (1, 2):
+        browser = Browser(proxy, loopback(3, number))
+        login = "/admin/login/"
         _, html, _ = browser.fetch(login)
         form = urllib.parse.urlencode(
             {
@@ -510,7 +515,7 @@ def staff_schedule_at_once(env, bases, day):
             }
         ).encode()
         browser.fetch(login, form, referer=login)
-        add = f"{base}/admin/bookings/appointment/add/"
+        add = "/admin/bookings/appointment/add/"
         _, html, _ = browser.fetch(add)
         token = CSRF_INPUT.search(html)
         sessions.append((browser, add, token.group(1) if token else ""))

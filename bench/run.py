@@ -3,7 +3,9 @@
 Starts the site as production would (gunicorn with the project's config, DEBUG
 off, WhiteNoise serving collected static files) on generated data, then
 measures each page with wrk, side by side with a static file of the article
-page's size (the limit). Prints requests/s, p50 and p99 latency, each page's
+page's size (the limit). Then the same static file and the article through
+nginx in front (deploy/nginx.conf: TLS, the micro-cache), the article's ratio
+taken to that static file. Prints requests/s, p50 and p99 latency, each page's
 ratio to the limit, SQL queries per page and compressed bytes, then where the
 uncached article and a booking POST spend their time (bench/breakdown.py).
 Exits non-zero if any page answers other than 200 (302 for the booking POST).
@@ -19,13 +21,14 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from nginx import Nginx, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -36,13 +39,9 @@ TARGETS = {
     "home": 0.75,
     "booking_form": 0.4,
     "booking_post": 0.1,
+    "nginx: article": 0.8,
 }
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+NGINX_LIMIT = "nginx: static file"
 
 
 def site_env(workdir, port, page_cache=True):
@@ -52,6 +51,7 @@ def site_env(workdir, port, page_cache=True):
         DJANGO_SECRET_KEY=env.get("BENCH_SECRET_KEY", "bench-" + "k" * 50),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="0",
+        SITE_URL=f"http://127.0.0.1:{port}",
         DJANGO_VAR_DIR=str(workdir / "var"),
         DJANGO_STATIC_ROOT=str(workdir / "static"),
         DJANGO_MEDIA_ROOT=str(workdir / "media"),
@@ -218,6 +218,17 @@ def main():
             if again["rps"] > limits[0]:
                 results["limit (static file)"] = {**again, "bytes": results["limit (static file)"]["bytes"]}
             rss = site.worker_rss_mb()
+            # The same static file and article through nginx, as production serves them.
+            with Nginx(workdir / "nginx", [f"127.0.0.1:{port}"], workdir / "static") as proxy:
+                for name, path in (
+                    (NGINX_LIMIT, "/static/bench/article-copy.html"),
+                    ("nginx: article", info["paths"]["article"]),
+                ):
+                    urllib.request.urlopen(proxy.url + path, context=proxy.tls).read()  # fill the micro-cache
+                    print(f"  measuring {name} ...", flush=True)
+                    results[name] = run_wrk(proxy.url + path, args.duration, args.connections)
+                    if set(results[name]["statuses"]) != {200}:
+                        failures.append(f"{name}: statuses {results[name]['statuses']} (expected only 200)")
         # The same article with the page cache off, to show what the cache buys.
         uncached_env = site_env(workdir, port, page_cache=False)
         with Site(uncached_env):
@@ -237,7 +248,7 @@ def main():
         f"{'page':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}{'target':>8}{'SQL':>6}{'bytes':>9}"
     )
     for name, result in results.items():
-        ratio = result["rps"] / limit
+        ratio = result["rps"] / (results[NGINX_LIMIT]["rps"] if name.startswith("nginx") else limit)
         target = TARGETS.get(name)
         queries = info["queries"].get(name.replace("_uncached", ""), {}).get("queries", "")
         if name == "booking_post":
@@ -248,7 +259,8 @@ def main():
             f"{ratio:>8.2f}{(f'{target:.2f}' if target else ''):>8}{queries!s:>6}{result.get('bytes', ''):>9}{mark}"
         )
     print(
-        f"limit measured before and after the pages: {limits[0]:.0f} and {limits[1]:.0f} req/s (the higher is used)"
+        f"limit measured before and after the pages: {limits[0]:.0f} and {limits[1]:.0f} req/s (the higher is used); "
+        f"the nginx rows' ratios are to the static file through nginx"
     )
     print(f"SQL queries on a cold cache: {json.dumps({k: v['queries'] for k, v in info['queries'].items()})}")
     print(f"gunicorn worker RSS after the run (MB): {rss}")
