@@ -1,14 +1,24 @@
 from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
+from django.urls import reverse
 
+from clinic.links import absolute_url
 from clinic.models import ClinicProfile
 
 from .models import Article
 
 
 class LatestArticlesFeed(Feed):
-    link = reverse_lazy("articles:list")
     description_template = None
+
+    # Absolute already, so Django does not build them from the request's Host.
+    def link(self):
+        return absolute_url(reverse("articles:list"))
+
+    def feed_url(self):
+        return absolute_url(reverse("articles:feed"))
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
 
     def title(self):
         return f"{ClinicProfile.load().name}: health articles"

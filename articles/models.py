@@ -116,6 +116,11 @@ class ArticleQuerySet(models.QuerySet):
         return len(articles)
 
 
+def next_publication():
+    """When the next scheduled article goes live (cached pages must not outlive it)."""
+    return Article.objects.scheduled().order_by("publish_at").values_list("publish_at", flat=True).first()
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"

@@ -1,29 +1,19 @@
-"""Cache invalidation only: anything a public page shows starts a new content
-version when it changes (see clinic/page_cache.py)."""
+"""What public pages show: saving or deleting any of it, from the admin or from
+code, empties the page cache (clinic/caching.py)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from clinic.caching import empty_page_cache
 from clinic.models import ClinicProfile, Specialist
-from clinic.page_cache import bump_content_version, register_next_change
 
 from .models import Article, Reference, SlugRedirect, Topic
 
-CONTENT_MODELS = (Article, Topic, Reference, SlugRedirect, Specialist, ClinicProfile)
-
-
-def next_publication():
-    """When the next scheduled article goes live: cached pages go stale then."""
-    return Article.objects.scheduled().order_by("publish_at").values_list("publish_at", flat=True).first()
+PUBLIC_CONTENT = (Article, Topic, Reference, SlugRedirect, Specialist, ClinicProfile)
 
 
 def connect():
-    register_next_change(next_publication)
-    for model in CONTENT_MODELS:
-        for signal in (post_save, post_delete):
-            signal.connect(
-                bump_content_version, sender=model, dispatch_uid=f"pages-{signal}-{model.__name__}"
-            )
+    for model in PUBLIC_CONTENT:
+        post_save.connect(empty_page_cache, sender=model, dispatch_uid=f"pages-save-{model.__name__}")
+        post_delete.connect(empty_page_cache, sender=model, dispatch_uid=f"pages-delete-{model.__name__}")
     for through in (Article.topics.through, Topic.specialists.through):
-        m2m_changed.connect(
-            bump_content_version, sender=through, dispatch_uid=f"pages-m2m-{through.__name__}"
-        )
+        m2m_changed.connect(empty_page_cache, sender=through, dispatch_uid=f"pages-m2m-{through.__name__}")

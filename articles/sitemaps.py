@@ -1,11 +1,12 @@
-from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, Q
 from django.utils import timezone
+
+from clinic.links import SiteURLSitemap
 
 from .models import Article, Topic
 
 
-class ArticleSitemap(Sitemap):
+class ArticleSitemap(SiteURLSitemap):
     changefreq = "monthly"
     priority = 0.8
 
@@ -16,7 +17,7 @@ class ArticleSitemap(Sitemap):
         return item.updated
 
 
-class TopicSitemap(Sitemap):
+class TopicSitemap(SiteURLSitemap):
     changefreq = "weekly"
     priority = 0.6
 

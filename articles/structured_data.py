@@ -6,6 +6,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from clinic.links import absolute_url
+
 # The escapes Django's json_script uses: the data can never close the
 # <script> element or open a comment inside it.
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -16,23 +18,23 @@ def json_ld_script(data):
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
 
 
-def _person(specialist, absolute):
+def _person(specialist):
     person = {
         "@type": "Person",
         "name": specialist.name,
         "jobTitle": specialist.title,
-        "url": absolute(specialist.get_absolute_url()),
+        "url": absolute_url(specialist.get_absolute_url()),
     }
     if specialist.credentials:
         person["honorificSuffix"] = specialist.credentials
     return person
 
 
-def clinic_data(clinic, absolute):
+def clinic_data(clinic):
     return {
         "@type": "MedicalClinic",
         "name": clinic.name,
-        "url": absolute("/"),
+        "url": absolute_url("/"),
         "telephone": clinic.phone,
         "email": clinic.email,
         "address": {
@@ -46,18 +48,15 @@ def clinic_data(clinic, absolute):
     }
 
 
-def medical_web_page(article, request, clinic):
-    def absolute(path):
-        return request.build_absolute_uri(path)
-
-    publisher = clinic_data(clinic, absolute)
+def medical_web_page(article, clinic):
+    publisher = clinic_data(clinic)
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "headline": article.title,
         "name": article.title,
         "description": article.meta_description,
-        "url": absolute(article.get_absolute_url()),
+        "url": absolute_url(article.get_absolute_url()),
         "inLanguage": "en-IN",
         "datePublished": article.publish_at,
         "dateModified": article.updated,
@@ -65,8 +64,8 @@ def medical_web_page(article, request, clinic):
             {"@type": "MedicalCondition" if topic.is_mental_health else "Thing", "name": topic.name}
             for topic in article.topics.all()
         ],
-        "author": _person(article.author, absolute) if article.author else publisher,
-        "reviewedBy": _person(article.reviewer, absolute) if article.reviewer else None,
+        "author": _person(article.author) if article.author else publisher,
+        "reviewedBy": _person(article.reviewer) if article.reviewer else None,
         "lastReviewed": article.last_reviewed if article.is_reviewed else None,
         "citation": [
             {
@@ -83,5 +82,5 @@ def medical_web_page(article, request, clinic):
     # Unreviewed articles say nothing about a review rather than "null".
     data = {key: value for key, value in data.items() if value is not None}
     if article.hero_image:
-        data["image"] = absolute(article.hero_image.url)
+        data["image"] = absolute_url(article.hero_image.url)
     return data

@@ -7,14 +7,29 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.generic import DetailView, ListView
 
-from clinic.page_cache import cache_public_page
+from clinic.caching import public_page
 
 from .models import Article, SlugRedirect, Topic
 
 RELATED_LIMIT = 3
 
 
-class ArticleListView(ListView):
+class OnePageAddressMixin:
+    """Each page of a list has one address: ?page=01, ?page=1 and ?page=x are
+    sent to the plain spelling, so caches hold one copy of each page."""
+
+    def get(self, request, *args, **kwargs):
+        page = request.GET.get("page")
+        if page is not None and not (page.isdecimal() and page == str(int(page)) and int(page) > 1):
+            query = request.GET.copy()
+            del query["page"]
+            if page.isdecimal() and int(page) > 1:
+                query["page"] = str(int(page))
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path, permanent=True)
+        return super().get(request, *args, **kwargs)
+
+
+class ArticleListView(OnePageAddressMixin, ListView):
     """All articles, newest first; with ?q= the search results instead."""
 
     template_name = "articles/article_list.html"
@@ -37,7 +52,7 @@ class ArticleListView(ListView):
         return context
 
 
-class TopicView(ListView):
+class TopicView(OnePageAddressMixin, ListView):
     template_name = "articles/topic_detail.html"
     context_object_name = "articles"
     paginate_by = 10
@@ -101,9 +116,9 @@ class ArticleDetailView(DetailView):
         )
 
 
-article_list = cache_public_page(ArticleListView.as_view())
-topic_detail = cache_public_page(TopicView.as_view())
-article_detail = cache_public_page(ArticleDetailView.as_view())
+article_list = public_page(ArticleListView.as_view())
+topic_detail = public_page(TopicView.as_view())
+article_detail = public_page(ArticleDetailView.as_view())
 _preview_view = ArticleDetailView.as_view(preview=True)
 
 

@@ -8,9 +8,8 @@ from django.views.generic import FormView, TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from clinic.net import client_ip
-from clinic.page_cache import serves_shared_pages
 
-from . import form_page, services
+from . import services
 from .forms import ConsultationRequestForm
 
 THANKS_SALT = "bookings.thanks"
@@ -29,11 +28,6 @@ class BookView(FormView):
 
     def get_initial(self):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
-
-    def get(self, request, *args, **kwargs):
-        if serves_shared_pages(request):
-            return form_page.render_empty_form(self, request)
-        return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
         # Every POST counts, valid or not, per visitor address, in the shared

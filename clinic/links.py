@@ -1,8 +1,22 @@
 """Absolute links: the one place that turns a path into a full address."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
+from django.contrib.sitemaps import Sitemap
 
 
 def absolute_url(path="/"):
     """`path` on the site's public address (SITE_URL), whatever Host a client sent."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+class SiteURLSitemap(Sitemap):
+    """A sitemap whose entries are on SITE_URL (Django's own would use the
+    request's Host)."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc

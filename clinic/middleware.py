@@ -1,16 +1,16 @@
 import logging
 import time
+from urllib.parse import urlsplit
 
-from csp.constants import HEADER as CSP_HEADER
-from csp.middleware import CheckableLazyObject, CSPMiddleware
-from csp.utils import build_policy
 from django.conf import settings
 from django.contrib.auth import logout
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from .links import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -61,53 +61,20 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
-class SitePolicyCSPMiddleware(CSPMiddleware):
-    """django-csp's middleware, with the site-wide policy built once per worker.
-
-    django-csp builds the header anew for every response (twice, with the
-    report-only one), which is a good share of a fast page's time. Most
-    responses carry the site-wide policy unchanged; those that do not (a view
-    with its own policy through django-csp's decorators, a nonce, an exempt
-    view) go through django-csp as usual."""
-
-    _PER_RESPONSE = (
-        "_csp_config",
-        "_csp_update",
-        "_csp_replace",
-        "_csp_config_ro",
-        "_csp_update_ro",
-        "_csp_replace_ro",
-    )
-
-    _NOT_BUILT = object()
+class CanonicalHostMiddleware:
+    """With REDIRECT_TO_SITE_URL (production), a request for any other host or
+    port is sent to the same path on SITE_URL: one address for every page, so
+    caches cannot be filled with copies under other Host spellings. The load
+    balancer's health check is answered wherever it asks."""
 
     def __init__(self, get_response):
-        super().__init__(get_response)
-        self._built_for = self._NOT_BUILT
-        self._policy = ""
+        self.get_response = get_response
 
-    def _site_policy(self):
-        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None)
-        if policy is not self._built_for:  # built again when tests change the setting
-            self._policy, self._built_for = build_policy(), policy
-        return self._policy
-
-    def _uses_site_policy(self, request, response):
-        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        return (
-            not settings.DEBUG
-            and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
-            and not policy.get("EXCLUDE_URL_PREFIXES")
-            and getattr(request, "_csp_nonce", None) is None
-            and not getattr(response, "_csp_exempt", False)
-            and all(getattr(response, name, None) is None for name in self._PER_RESPONSE)
-        )
-
-    def process_response(self, request, response):
-        if not self._uses_site_policy(request, response):
-            return super().process_response(request, response)
-        if CSP_HEADER not in response and (policy := self._site_policy()):
-            response[CSP_HEADER] = policy
-        # As django-csp does: a nonce asked for after this point is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
-        return response
+    def __call__(self, request):
+        if (
+            settings.REDIRECT_TO_SITE_URL
+            and request.path != reverse("healthz")
+            and request.get_host() != urlsplit(settings.SITE_URL).netloc
+        ):
+            return HttpResponsePermanentRedirect(absolute_url(request.get_full_path()))
+        return self.get_response(request)

@@ -1,10 +1,7 @@
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
-
-PROFILE_CACHE_KEY = "clinic:profile:v1"
 
 
 class ClinicProfile(models.Model):
@@ -74,28 +71,11 @@ class ClinicProfile(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1  # there is only ever one profile
         super().save(*args, **kwargs)
-        self._forget_cached()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        self._forget_cached()
-        return result
-
-    @staticmethod
-    def _forget_cached():
-        # Now, and again when the transaction commits: a page made between
-        # the two would otherwise put the old profile back for an hour.
-        cache.delete(PROFILE_CACHE_KEY)
-        transaction.on_commit(lambda: cache.delete(PROFILE_CACHE_KEY), robust=True)
 
     @classmethod
     def load(cls):
-        """The profile, from the cache when possible; created with defaults if missing."""
-        profile = cache.get(PROFILE_CACHE_KEY)
-        if profile is None:
-            profile, _ = cls.objects.get_or_create(pk=1)
-            cache.set(PROFILE_CACHE_KEY, profile, 3600)
-        return profile
+        """The profile, created with defaults if missing."""
+        return cls.objects.get_or_create(pk=1)[0]
 
     @property
     def open_weekday_numbers(self):

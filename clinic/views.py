@@ -1,6 +1,5 @@
 import logging
 
-from django.contrib.sitemaps import Sitemap
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -9,6 +8,7 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
+from .links import SiteURLSitemap, absolute_url
 from .models import Specialist
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def robots_txt(request):
         "User-agent: *",
         f"Disallow: {reverse('admin:index')}",
         "",
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {absolute_url(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
@@ -74,7 +74,7 @@ def csrf_failure(request, reason=""):
     return render(request, "errors/403_csrf.html", status=403)
 
 
-class StaticViewSitemap(Sitemap):
+class StaticViewSitemap(SiteURLSitemap):
     changefreq = "monthly"
     priority = 0.5
 
@@ -85,7 +85,7 @@ class StaticViewSitemap(Sitemap):
         return reverse(item)
 
 
-class SpecialistSitemap(Sitemap):
+class SpecialistSitemap(SiteURLSitemap):
     changefreq = "monthly"
     priority = 0.6
 

@@ -1,13 +1,15 @@
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
-    # The profile and pages are cached; each test starts from nothing.
-    cache.clear()
+def _clear_caches():
+    # Each test starts with no cached pages and no rate-limit counts.
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture

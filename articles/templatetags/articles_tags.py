@@ -21,4 +21,4 @@ def booking_url(topic=None, article=None):
 
 @register.simple_tag(takes_context=True)
 def article_json_ld(context, article):
-    return json_ld_script(medical_web_page(article, context["request"], context["clinic"]))
+    return json_ld_script(medical_web_page(article, context["clinic"]))

@@ -3,6 +3,7 @@ environment; dev.py, prod.py and test.py only say what is special about them."""
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -44,14 +45,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "clinic.middleware.CanonicalHostMiddleware",
     # Static files are answered here, as WhiteNoise advises, before the CSP and
     # Permissions-Policy headers below: stylesheets, scripts and our own
     # images need neither.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Answers anonymous visitors from the page cache before the rest runs;
-    # a stored page keeps the headers the middleware below gave it.
-    "clinic.page_cache.PageCacheMiddleware",
-    "clinic.middleware.SitePolicyCSPMiddleware",
+    # ETags and 304s for every page, cached or not.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,33 +107,46 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# REDIS_URL switches to the shared Redis cache that several machines need.
-# Without it the cache is diskcache's (SQLite on local disk), which every
-# gunicorn worker on the machine shares, so invalidating a page reaches all of
-# them and the rate limit counts every worker's requests; its reads take
-# microseconds and its counters are atomic. (Django's file cache lists its
-# whole folder on every write and throws away a third of the entries, the
-# content version among them, once it holds 300.)
+# Two caches: "default" (rate limits, small lookups) and "pages" (whole public
+# pages, emptied whenever content they show is saved: clinic/caching.py).
+# REDIS_URL puts both in Redis, shared by every machine; the pages live in
+# the next database number, so emptying them never touches rate limits.
+# Without it, diskcache's SQLite files in var/ are shared by the workers of
+# one machine (its counters are atomic, its reads take microseconds).
+
+
+def redis_caches(url):
+    parts = urlsplit(url)
+    pages_url = urlunsplit(parts._replace(path=f"/{int(parts.path.strip('/') or 0) + 1}"))
+    options = {
+        # An outage turns reads into misses and writes into nothing (logged):
+        # the site gets slower, never broken, and bookings are still saved.
+        "IGNORE_EXCEPTIONS": True,
+        # Redis answers in a millisecond; one that does not answer must not
+        # hold a worker for long.
+        "SOCKET_CONNECT_TIMEOUT": 0.25,
+        "SOCKET_TIMEOUT": 0.25,
+    }
+    return {
+        "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": url, "OPTIONS": options},
+        "pages": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": pages_url, "OPTIONS": options},
+    }
+
+
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            # A Redis outage makes the site slower, never broken (clinic/cache.py).
-            "BACKEND": "clinic.cache.ForgivingRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "clinic",
-            # Redis answers in a millisecond; a machine that does not answer
-            # at all must not hold a worker for long.
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
-        }
-    }
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {
-        "default": {
-            "BACKEND": "clinic.cache.LocalDiskCache",
-            "LOCATION": str(VAR_DIR / "diskcache"),
-        }
+        "default": {"BACKEND": "clinic.cache.LocalDiskCache", "LOCATION": str(VAR_DIR / "diskcache")},
+        "pages": {"BACKEND": "clinic.cache.LocalDiskCache", "LOCATION": str(VAR_DIR / "pagecache")},
     }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+# How long a public page may be kept, by us and by proxies and browsers
+# (less when a scheduled article goes live sooner): clinic/caching.py.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
+# When the next scheduled change of public pages is due (a datetime or None).
+PAGE_CACHE_NEXT_CHANGE = "articles.models.next_publication"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,17 +204,6 @@ TASKS = {
     }
 }
 
-# Anonymous public pages are served from the shared cache; PAGE_CACHE=0 turns
-# that off (the benchmark measures both).
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
-# Set to the release (e.g. the git commit) so cached pages from the previous
-# release are not served after a template-only change.
-PAGE_CACHE_BUILD = env_str("PAGE_CACHE_BUILD", "")
-# How often (milliseconds) each worker reads the content version from the
-# shared cache: a change saved through another worker shows within this time.
-# 0 reads it on every request.
-PAGE_CACHE_VERSION_RECHECK_MS = env_int("PAGE_CACHE_VERSION_RECHECK_MS", 100)
-
 # Booking form: how far ahead and how soon visitors may ask for a time, and
 # what tells a person from a bot.
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
@@ -215,11 +218,14 @@ BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
 # email, feed or page is built from it (clinic.links.absolute_url), never from
 # the Host header a client sent. Production requires it.
 SITE_URL = env_str("SITE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '8000')}"
+# Send requests for any other host or port to SITE_URL (on in production).
+REDIRECT_TO_SITE_URL = env_bool("REDIRECT_TO_SITE_URL", False)
 # Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
 # atomic across machines, else diskcache, atomic across one machine's workers.
-# django-ratelimit's checks predate Django's own Redis backend and do not know
-# diskcache.
+# While Redis is away the count cannot be read: let requests through rather
+# than turn every visitor away. django-ratelimit's checks do not know diskcache.
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 ADMIN_URL = env_str("DJANGO_ADMIN_URL", "admin/")

@@ -7,6 +7,7 @@ from .env import env_bool, env_int, env_required
 SECRET_KEY = env_required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [h.strip() for h in env_required("DJANGO_ALLOWED_HOSTS").split(",") if h.strip()]
 SITE_URL = env_required("SITE_URL")
+REDIRECT_TO_SITE_URL = env_bool("REDIRECT_TO_SITE_URL", True)
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -8,7 +8,10 @@ SECRET_KEY = "tests-only-not-secret"  # noqa: S105 - used by the test suite alon
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A database file rather than memory. With an in-memory database the live
     # server's request threads share the test's own connection, so a request
@@ -42,6 +45,3 @@ AXES_ENABLED = False
 # posts at once and from one address.
 BOOKING_MIN_FILL_SECONDS = 0
 BOOKING_RATE_LIMIT = "100000/h"
-# Tests change the shared cache directly and expect the next request to see
-# it; tests/articles/test_page_cache_recheck.py covers the remembered version.
-PAGE_CACHE_VERSION_RECHECK_MS = 0

@@ -1,6 +1,5 @@
 import pytest
 
-from clinic.page_cache import current_version
 from tests.factories import ArticleFactory, ReferenceFactory, SpecialistFactory, TopicFactory
 
 
@@ -20,21 +19,6 @@ def article(db, topic):
     )
     ReferenceFactory(article=article, title="Panic disorder", order=1)
     return article
-
-
-@pytest.fixture
-def warm_cache(clinic_profile):
-    """The clinic profile and the content version are in the cache, as on a
-    running site, so query counts measure the page itself."""
-
-    def warm():
-        from clinic.models import ClinicProfile
-
-        ClinicProfile.load()
-        current_version()
-
-    warm()
-    return warm
 
 
 def make_articles(count, topics=None):

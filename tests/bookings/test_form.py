@@ -346,7 +346,7 @@ def test_valid_post_query_budget(client, clinic_profile, django_assert_num_queri
         **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
 

@@ -45,34 +45,12 @@ def test_profile_defaults_make_a_complete_site():
     assert profile.privacy_notice_version
 
 
-def test_profile_is_cached_and_refreshed_on_save(django_assert_num_queries):
-    ClinicProfile.load()
-    with django_assert_num_queries(0):
-        ClinicProfile.load()
+def test_there_is_one_profile_and_a_save_keeps_it(django_assert_num_queries):
     profile = ClinicProfile.load()
     profile.phone = "+91 124 555 0101"
     profile.save()
     assert ClinicProfile.load().phone == "+91 124 555 0101"
     assert ClinicProfile.objects.count() == 1
-
-
-def test_a_profile_another_worker_caches_during_the_save_is_dropped_at_commit(
-    django_capture_on_commit_callbacks,
-):
-    import copy
-
-    from django.core.cache import cache
-
-    from clinic.models import PROFILE_CACHE_KEY
-
-    profile = ClinicProfile.load()
-    old = copy.copy(profile)
-    with django_capture_on_commit_callbacks(execute=True):
-        profile.phone = "+91 124 555 0102"
-        profile.save()
-        # Another worker reads the row before the admin's transaction commits.
-        cache.set(PROFILE_CACHE_KEY, old, 3600)
-    assert ClinicProfile.load().phone == "+91 124 555 0102"
 
 
 def test_privacy_notice_shows_its_version_and_grievance_contact(client):

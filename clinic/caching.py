@@ -1,0 +1,55 @@
+"""Public pages are cached with Django's cache framework, in the "pages" cache.
+
+Views opt in with `@public_page`. Anonymous visitors' GETs are then answered
+from that cache, and the page tells proxies and browsers they may keep it for
+PAGE_CACHE_SECONDS too: never past the next scheduled change (an article going
+live), so nobody is served a page from before it. Saving anything a public page
+shows empties the whole cache (`empty_page_cache`; the list of what counts is
+in articles/signals.py)."""
+
+from functools import wraps
+from math import ceil
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
+from django.views.decorators.cache import cache_page
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.vary import vary_on_cookie
+
+PAGES = "pages"
+
+
+def page_lifetime():
+    """Seconds a page made now may be kept."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    next_change = import_string(settings.PAGE_CACHE_NEXT_CHANGE)()
+    if next_change is not None:
+        seconds = min(seconds, ceil((next_change - timezone.now()).total_seconds()))
+    return max(seconds, 1)
+
+
+def public_page(view):
+    """Cache the view's pages for anonymous visitors (Vary: Cookie keeps signed-in
+    staff and visitors with a pending message apart). csrf_protect sets a CSRF
+    cookie before the page is stored, so a page holding a form is never kept."""
+
+    @wraps(view)
+    def view_with_lifetime(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            # cache_page (no timeout of its own) keeps the page exactly this long.
+            patch_cache_control(response, public=True, max_age=page_lifetime())
+        return response
+
+    return cache_page(None, cache=PAGES)(csrf_protect(vary_on_cookie(view_with_lifetime)))
+
+
+def empty_page_cache(**kwargs):
+    """Forget every cached page, now and again when the transaction commits: a
+    page made in between, from the rows as they were, must not stay."""
+    caches[PAGES].clear()
+    transaction.on_commit(caches[PAGES].clear, robust=True)
