@@ -254,9 +254,11 @@ def main():
         DJANGO_SETTINGS_MODULE="clinic.settings.prod",
         DJANGO_SECRET_KEY="loadtest-" + "s" * 50,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        # nginx passes Host without its port: the origin on a port other than 443 is listed.
-        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{https_port}",
         SITE_URL=f"https://127.0.0.1:{https_port}",
+        # nginx passes Host without its port (on 443 in production the two agree):
+        # list the origin, and do not redirect to SITE_URL's spelling.
+        DJANGO_CSRF_TRUSTED_ORIGINS=f"https://127.0.0.1:{https_port}",
+        REDIRECT_TO_SITE_URL="0",
         DJANGO_VAR_DIR=str(tmp / "var"),
         DJANGO_STATIC_ROOT=str(tmp / "static"),
         DATABASE_URL=f"{args.server}/{args.database}",

@@ -52,6 +52,8 @@ def site_env(workdir, port, page_cache=True):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SECURE_SSL_REDIRECT="0",
         SITE_URL=f"http://127.0.0.1:{port}",
+        # Requests through nginx come with Host 127.0.0.1, without the port.
+        REDIRECT_TO_SITE_URL="0",
         DJANGO_VAR_DIR=str(workdir / "var"),
         DJANGO_STATIC_ROOT=str(workdir / "static"),
         DJANGO_MEDIA_ROOT=str(workdir / "media"),

@@ -78,15 +78,16 @@ def test_static_files_are_served_by_nginx_precompressed_and_immutable(proxy):
         assert {entry["upstream"] for entry in entries} == {"-"}
 
 
-def test_a_public_page_is_served_from_the_micro_cache_for_as_long_as_the_app_says(proxy):
+def test_a_public_page_is_served_from_the_micro_cache_for_as_long_as_the_app_says(proxy, settings):
+    settings.PAGE_CACHE_SECONDS = 2
     path = ArticleFactory().get_absolute_url()
 
     status, headers, body = get(proxy, path)
     assert (status, headers["X-Cache-Status"]) == (200, "MISS")
     cache_control = headers["Cache-Control"]
     assert "public" in cache_control
-    assert 0 < max_age(cache_control) <= 30
-    assert "Cookie" in headers["Vary"]
+    assert max_age(cache_control) == 2
+    assert "Cookie" in ", ".join(headers.get_all("Vary"))
     status, headers, cached = get(proxy, path)
     assert (status, headers["X-Cache-Status"], cached) == (200, "HIT", body)
     assert cache_file(proxy, path).exists()
@@ -97,7 +98,7 @@ def test_a_public_page_is_served_from_the_micro_cache_for_as_long_as_the_app_say
     assert headers["X-Cache-Status"] == "BYPASS"
 
     # Once the app's max-age has passed, the page is fetched from the app again.
-    time.sleep(max_age(cache_control) + 1)
+    time.sleep(2.5)
     _, headers, _ = get(proxy, path)
     assert headers["X-Cache-Status"] == "EXPIRED"
 
