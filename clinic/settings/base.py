@@ -143,7 +143,8 @@ else:
     }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # How long a public page may be kept, by us and by proxies and browsers
-# (less when a scheduled article goes live sooner): clinic/caching.py.
+# (less when a scheduled article goes live sooner; 0 turns caching off):
+# clinic/caching.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
 # When the next scheduled change of public pages is due (a datetime or None).
 PAGE_CACHE_NEXT_CHANGE = "articles.models.next_publication"
