@@ -8,11 +8,13 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from .models import ConsultationRequest
+
 SALT = "bookings.self-service"
 
 
 def max_age():
-    return getattr(settings, "BOOKING_LINK_MAX_AGE_DAYS", 90) * 24 * 60 * 60
+    return settings.BOOKING_LINK_MAX_AGE_DAYS * 24 * 60 * 60
 
 
 def make_token(consultation):
@@ -23,15 +25,8 @@ def status_path(consultation):
     return reverse("bookings:status", kwargs={"token": make_token(consultation)})
 
 
-def status_url(consultation, site_url=""):
-    base = (site_url or getattr(settings, "SITE_URL", "")).rstrip("/")
-    return f"{base}{status_path(consultation)}"
-
-
 def find_request(token):
     """The request a token opens, or None (bad signature, expired, erased)."""
-    from .models import ConsultationRequest
-
     try:
         reference, key = signing.loads(token, salt=SALT, max_age=max_age())
     except (signing.BadSignature, ValueError, TypeError):

@@ -68,6 +68,7 @@ def test_production_deploy_check_has_no_warnings():
             "DJANGO_SETTINGS_MODULE": "clinic.settings.prod",
             "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
             "DJANGO_ALLOWED_HOSTS": "clinic.example",
+            "SITE_URL": "https://clinic.example",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
