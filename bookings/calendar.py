@@ -19,10 +19,6 @@ CLINIC_TZ = ZoneInfo("Asia/Kolkata")
 PRODID = "-//Clinic website//Appointments//EN"
 
 
-def event_uid(appointment):
-    return f"appointment-{appointment.pk}@{urlsplit(settings.SITE_URL).hostname}"
-
-
 def appointment_calendar(appointment, clinic):
     """The calendar (bytes) for an appointment as it stands now: a request to
     add or update it, or, once cancelled, the cancellation."""
@@ -34,7 +30,7 @@ def appointment_calendar(appointment, clinic):
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
 
     event = Event()
-    event.add("uid", event_uid(appointment))
+    event.add("uid", f"appointment-{appointment.pk}@{urlsplit(settings.SITE_URL).hostname}")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))

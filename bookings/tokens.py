@@ -4,6 +4,8 @@ The URL carries a signed token holding the request's reference and its random
 access key, nothing personal. Erasing a request clears the key, so a link from
 an old email stops working at once, even before it expires."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
@@ -13,22 +15,17 @@ from .models import ConsultationRequest
 SALT = "bookings.self-service"
 
 
-def max_age():
-    return settings.BOOKING_LINK_MAX_AGE_DAYS * 24 * 60 * 60
-
-
-def make_token(consultation):
-    return signing.dumps([consultation.reference, consultation.access_key], salt=SALT, compress=True)
-
-
 def status_path(consultation):
-    return reverse("bookings:status", kwargs={"token": make_token(consultation)})
+    token = signing.dumps([consultation.reference, consultation.access_key], salt=SALT, compress=True)
+    return reverse("bookings:status", kwargs={"token": token})
 
 
 def find_request(token):
     """The request a token opens, or None (bad signature, expired, erased)."""
     try:
-        reference, key = signing.loads(token, salt=SALT, max_age=max_age())
+        reference, key = signing.loads(
+            token, salt=SALT, max_age=timedelta(days=settings.BOOKING_LINK_MAX_AGE_DAYS)
+        )
     except (signing.BadSignature, ValueError, TypeError):
         return None
     if not key:
