@@ -150,7 +150,7 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
             waits.append(round((email.next_attempt_at - before).total_seconds() / 60))
     assert waits == [1, 5, 15, 60, 180, 360]
     assert (email.status, email.attempts, email.last_error) == ("failed", 7, "ConnectionRefusedError (111)")
-    # No delivery left waiting (only the finished attempts' watchdogs).
+    # No delivery left waiting.
     assert not waiting_deliveries().exists()
     assert outbox.sweep() == (0, 0)  # a failed email waits for staff
 
