@@ -297,22 +297,30 @@ def main():
 
     def supervise_worker():
         # As systemd would: a worker that exits (it does when the database
-        # goes away) is started again.
+        # goes away) is started again, and the outbox sweep runs every minute.
+        swept_at = time.monotonic()
         while not stopping.is_set():
             if processes["worker"].poll() is not None and not stopping.is_set():
                 start_worker()
+                swept_at = time.monotonic()
+            if time.monotonic() - swept_at >= 60:
+                sweep_outbox()
+                swept_at = time.monotonic()
             time.sleep(0.5)
 
-    def start_worker():
-        # As in production (see README): hand the queued emails to the worker first.
+    def sweep_outbox():
         subprocess.run(
-            [sys.executable, "manage.py", "requeue_unsent_emails"],
+            [sys.executable, "manage.py", "sweep_outbox"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(tmp / "sweep.log", "a"),  # noqa: SIM115
             check=False,
         )
+
+    def start_worker():
+        # As in production (see README): sweep the outbox before each start.
+        sweep_outbox()
         processes["worker"] = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
             cwd=ROOT,

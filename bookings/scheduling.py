@@ -97,7 +97,7 @@ def _queue(kind, appointment, site_url):
     # Imported here: the outbox imports the models this module uses too.
     from . import outbox
 
-    outbox.queue_email(kind, appointment.request, appointment=appointment, site_url=site_url)
+    outbox.queue_email(kind, appointment.request, appointment=appointment)
 
 
 @transaction.atomic

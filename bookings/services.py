@@ -56,7 +56,6 @@ def submit_request(consultation, *, site_url="", automated=False):
                     outbox.queue_emails(
                         [OutboundEmail.Kind.ACKNOWLEDGEMENT, OutboundEmail.Kind.NEW_REQUEST],
                         consultation,
-                        site_url=site_url,
                     )
         except IntegrityError:
             consultation.pk = None
