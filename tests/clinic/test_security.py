@@ -153,6 +153,26 @@ def test_five_failures_lock_the_username_and_ip_pair_for_fifteen_minutes(client,
 
 
 @pytest.mark.django_db
+def test_forged_forwarded_entries_do_not_escape_the_lockout(client, axes_on):
+    """Behind our proxy, whose own entry for the visitor is a private address,
+    a new forged left-hand X-Forwarded-For entry on every try does not make a
+    new visitor: the fifth wrong password locks the account from there."""
+    axes_on.TRUSTED_PROXY_IPS = ["10.0.0.2"]
+    UserFactory(username="reception", password="right-password-123")
+    answers = [
+        client.post(
+            "/admin/login/?next=/admin/",
+            {"username": "reception", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"81.2.69.{attempt}, 10.1.2.3",
+        ).status_code
+        for attempt in range(1, 8)
+    ]
+    assert answers == [200, 200, 200, 200, 429, 429, 429]
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.1.2.3"]
+
+
+@pytest.mark.django_db
 def test_a_successful_login_resets_the_failure_count(client, axes_on):
     UserFactory(username="reception", password="right-password-123")
     for _ in range(4):
