@@ -22,7 +22,8 @@ INSTALLED_APPS = [
     "clinic",
     "articles",
     "bookings",
-    "django.contrib.admin",
+    # django.contrib.admin, with the clinic's admin site (clinic/admin_site.py).
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_ratelimit",
 ]
 
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether a signed-in user also gave a code from their authenticator app.
+    "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -242,6 +247,13 @@ AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # Proxies whose X-Forwarded-For we believe (the load balancer's addresses).
 TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
+
+# Staff sign in to the admin with a password and a code from an authenticator
+# app (TOTP, django-otp). Production requires it; here it is off unless set,
+# so `make run` and the tests sign in with a password.
+ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", False)
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Clinic admin")
 
 # Staff sessions: end after 30 minutes idle (the cookie's age, renewed on every
 # request) and 12 hours after login whatever the activity.

@@ -61,13 +61,41 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
-def test_production_deploy_check_has_no_warnings():
-    result = _run_manage(
+def _deploy_check(**overrides):
+    """`manage.py check --deploy --fail-level WARNING` under the production
+    settings, as CI runs it."""
+    return _run_manage(
         ["check", "--deploy", "--fail-level", "WARNING"],
         {
             "DJANGO_SETTINGS_MODULE": "clinic.settings.prod",
             "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
             "DJANGO_ALLOWED_HOSTS": "clinic.example",
+            "SITE_URL": "https://clinic.example",
+            "TRUSTED_PROXY_IPS": "10.0.0.2",
+            **overrides,
         },
     )
+
+
+def test_production_deploy_check_has_no_warnings():
+    result = _deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_trusted_proxies_is_reported():
+    result = _deploy_check(TRUSTED_PROXY_IPS="")
+    assert result.returncode != 0
+    assert "(clinic.W001) TRUSTED_PROXY_IPS is empty" in result.stderr
+    assert "HINT: Set TRUSTED_PROXY_IPS" in result.stderr
+
+
+def test_production_with_a_plain_http_site_address_is_reported():
+    result = _deploy_check(SITE_URL="http://clinic.example")
+    assert result.returncode != 0
+    assert "(clinic.W002) SITE_URL (http://clinic.example) is not https" in result.stderr
+
+
+def test_production_without_the_second_factor_is_reported():
+    result = _deploy_check(DJANGO_ADMIN_REQUIRE_2FA="0")
+    assert result.returncode != 0
+    assert "(clinic.W003) Staff sign in to the admin with a password alone" in result.stderr

@@ -36,6 +36,7 @@ def production_security(monkeypatch):
     """The production module's security settings, applied to the test site."""
     monkeypatch.setenv("DJANGO_SECRET_KEY", "x" * 60)
     monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "clinic.example")
+    monkeypatch.setenv("SITE_URL", "https://clinic.example")
     prod = importlib.import_module("clinic.settings.prod")
     with override_settings(**{name: getattr(prod, name) for name in SECURITY_SETTINGS}):
         yield prod
