@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses an oversized body before anything parses it.
+    "clinic.middleware.RequestSizeLimitMiddleware",
     # Static files are answered here, as WhiteNoise advises, before the CSP and
     # Permissions-Policy headers below: stylesheets, scripts and our own
     # images need neither.
@@ -307,7 +309,9 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     ]
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 2_621_440)
+# The largest request body accepted, uploads included (RequestSizeLimitMiddleware).
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 LOGGING = {
     "version": 1,

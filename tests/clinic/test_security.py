@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
+from bookings.models import ConsultationRequest
 from clinic.middleware import LOGIN_STARTED_KEY
 from tests import observatory
 from tests.factories import ArticleFactory, UserFactory
@@ -229,6 +231,21 @@ def test_request_bodies_over_the_limit_are_refused_cleanly(client, settings):
     response = client.post("/admin/login/", {"username": "x" * 20_000, "password": "y"})
     assert response.status_code == 400
     assert "Something in that request was not right" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/book/"])
+def test_request_bodies_over_the_limit_are_refused_before_parsing_uploads_included(client, settings, path):
+    # Django's own limit counts form fields, never uploaded files.
+    settings.MAX_REQUEST_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    upload = SimpleUploadedFile("big.bin", b"x" * 20_000)
+    response = client.post(path, {"username": "x", "password": "y", "attachment": upload})
+    assert response.status_code == 413
+    assert "That was too much to send at once" in response.content.decode()
+    assert not ConsultationRequest.objects.exists()
+    # Under the limit the page answers as before.
+    small = SimpleUploadedFile("small.bin", b"x" * 100)
+    assert client.post(path, {"username": "x", "password": "y", "attachment": small}).status_code == 200
 
 
 def free_port():
