@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 import logging
 import os
@@ -254,18 +255,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
-    """A real gunicorn whose database is a port where nothing listens."""
-    port, dead_port = free_port(), free_port()
+@contextlib.contextmanager
+def gunicorn(tmp_path, **env_overrides):
+    """A real gunicorn with the project's gunicorn.conf.py, on a free port;
+    yields a function that fetches a path: (status, body)."""
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))},
         "DJANGO_SETTINGS_MODULE": "clinic.settings.dev",
         "DJANGO_VAR_DIR": str(tmp_path),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"postgres://nobody@127.0.0.1:{dead_port}/nothing",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        **env_overrides,
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
@@ -277,23 +280,57 @@ def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        answers = {}
+
+    def fetch(path):
         deadline = time.monotonic() + 30
-        for path in ["/", "/about/", "/healthz"]:
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
-                except urllib.error.HTTPError as error:
-                    answers[path] = (error.code, error.read().decode())
-                    break
-                except (ConnectionError, urllib.error.URLError):
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-        assert answers["/"][0] == 503 and "briefly unavailable" in answers["/"][1]
-        assert answers["/about/"][0] == 503 and "Traceback" not in answers["/about/"][1]
-        assert answers["/healthz"][0] == 503 and '"database": "unreachable"' in answers["/healthz"][1]
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                    return answer.status, answer.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        yield fetch
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
+    """A real gunicorn whose database is a port where nothing listens."""
+    dead_port = free_port()
+    with gunicorn(tmp_path, DATABASE_URL=f"postgres://nobody@127.0.0.1:{dead_port}/nothing") as fetch:
+        answers = {path: fetch(path) for path in ["/", "/about/", "/healthz"]}
+    assert answers["/"][0] == 503 and "briefly unavailable" in answers["/"][1]
+    assert answers["/about/"][0] == 503 and "Traceback" not in answers["/about/"][1]
+    assert answers["/healthz"][0] == 503 and '"database": "unreachable"' in answers["/healthz"][1]
+
+
+def test_the_access_log_never_holds_the_tokens_of_visitors_links(tmp_path):
+    log = tmp_path / "access.log"
+    paths = [
+        "/book/thanks/Thanks-Token-4f9a:1tW2xq/",
+        "/book/request/Status-Token-77be:1tW2xq/",
+        "/book/request/Cancel-Token-01cd:1tW2xq/cancel/",
+        "/book/request/Erase-Token-9e3f:1tW2xq/erase/?lang=hi",
+        "/book/request/erased/",
+    ]
+    with gunicorn(tmp_path, GUNICORN_ACCESS_LOG=str(log)) as fetch:
+        for path in paths:
+            fetch(path)
+        deadline = time.monotonic() + 10
+        while len(log.read_text().splitlines()) < len(paths) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    lines = log.read_text().splitlines()
+    assert len(lines) == len(paths)
+    assert "Token" not in log.read_text()
+    assert '"GET /book/thanks/[redacted]/"' in lines[0]
+    assert '"GET /book/request/[redacted]/"' in lines[1]
+    assert '"GET /book/request/[redacted]/cancel/"' in lines[2]
+    assert '"GET /book/request/[redacted]/erase/"' in lines[3]
+    assert '"GET /book/request/erased/"' in lines[4]
