@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+from articles.media import article_image
 from articles.sitemaps import ArticleSitemap, TopicSitemap
 
 from . import views
@@ -29,6 +30,8 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     urlpatterns += [
+        # Article images only once an article showing them is published.
+        re_path(r"^media/(?P<path>articles/.*)$", article_image),
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
 
