@@ -10,13 +10,25 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 from django_otp import devices_for_user
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django_otp.admin import OTPAdminAuthenticationForm
 
 
 class SecondFactorLoginForm(OTPAdminAuthenticationForm):
     """django-otp's admin login form. Someone with one authenticator app (most
     staff) types name, password and code on one page: that device is the one
     meant; with several, django-otp asks which."""
+
+    otp_error_messages = {
+        **OTPAdminAuthenticationForm.otp_error_messages,
+        "token_required": "Please enter the code from your authenticator app.",
+        "invalid_token": "That code is not right or has expired: enter the one your app shows now.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["otp_device"].label = "Authenticator app"
+        self.fields["otp_token"].label = "Code from your authenticator app"
+        self.fields["otp_token"].widget.attrs.update(autocomplete="one-time-code", inputmode="numeric")
 
     def clean_otp(self, user):
         if user is not None and not self.cleaned_data.get("otp_device"):
@@ -28,7 +40,7 @@ class SecondFactorLoginForm(OTPAdminAuthenticationForm):
 
 class ClinicAdminSite(admin.AdminSite):
     # With ADMIN_REQUIRE_2FA (production) staff sign in with a password and a
-    # code from their authenticator app, as django-otp's own OTPAdminSite asks;
+    # code from their authenticator app, as django-otp's OTPAdminSite does;
     # without it (make run, tests) a password alone.
     @property
     def login_form(self):
@@ -36,7 +48,7 @@ class ClinicAdminSite(admin.AdminSite):
 
     @property
     def login_template(self):
-        return OTPAdminSite.login_template if settings.ADMIN_REQUIRE_2FA else None
+        return "admin/login_2fa.html" if settings.ADMIN_REQUIRE_2FA else None
 
     def has_permission(self, request):
         verified = not settings.ADMIN_REQUIRE_2FA or request.user.is_verified()

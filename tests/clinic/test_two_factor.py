@@ -41,7 +41,7 @@ def test_under_production_settings_a_password_alone_opens_nothing(client, produc
     assert 'name="otp_token"' in page.content.decode()
     answer = sign_in(client)
     assert answer.status_code == 200
-    assert "Please enter your OTP token" in answer.content.decode()
+    assert "Please enter the code from your authenticator app." in answer.content.decode()
     assert client.get("/admin/").status_code == 302
     assert client.get("/admin/bookings/consultationrequest/").status_code == 302
 
