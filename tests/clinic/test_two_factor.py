@@ -102,3 +102,15 @@ def test_the_owner_shows_a_new_device_as_a_qr_code_in_the_admin(admin_client):
     qr = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/")
     assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
     assert b"<svg" in qr.content
+
+
+@pytest.mark.django_db
+def test_someone_with_two_apps_chooses_which_code_they_give(client, production_2fa):
+    user = UserFactory(username="reception", password=PASSWORD)
+    TOTPDevice.objects.create(user=user, name="Old phone")
+    new_phone = TOTPDevice.objects.create(user=user, name="New phone")
+    answer = sign_in(client, otp_token=current_code(new_phone))
+    assert answer.status_code == 200
+    assert "Authenticator app" in answer.content.decode() and "New phone" in answer.content.decode()
+    answer = sign_in(client, otp_device=new_phone.persistent_id, otp_token=current_code(new_phone))
+    assert answer.status_code == 302
