@@ -28,10 +28,12 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
 ]
 
+# Article images only once an article showing them is published; answered
+# here even when the proxy serves the rest of /media/, so that it can pass
+# /media/articles/ on to us.
+urlpatterns += [re_path(r"^media/(?P<path>articles/.*)$", article_image)]
 if settings.SERVE_MEDIA:
     urlpatterns += [
-        # Article images only once an article showing them is published.
-        re_path(r"^media/(?P<path>articles/.*)$", article_image),
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
 
