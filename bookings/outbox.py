@@ -68,8 +68,7 @@ from django_tasks_db.models import DBTaskResult
 from clinic.models import ClinicProfile
 
 from . import calendar, tokens
-from .models import Appointment
-from .models_outbox import OutboundEmail
+from .models import Appointment, OutboundEmail
 
 logger = logging.getLogger(__name__)
 

@@ -248,17 +248,6 @@ def test_editor_sees_nothing_of_any_request(client, editor_user):
     assert client.get(reverse("admin:app_list", args=["bookings"])).status_code in (403, 404)
 
 
-def test_reception_autocomplete_finds_requests(client, reception_user):
-    consultation = ConsultationRequestFactory(name="Priya")
-    client.force_login(reception_user)
-    response = client.get(
-        reverse("admin:autocomplete"),
-        {"app_label": "bookings", "model_name": "appointment", "field_name": "request", "term": "Priya"},
-    )
-    assert response.status_code == 200
-    assert response.json()["results"][0]["text"] == consultation.reference
-
-
 def test_dashboard_shows_the_queue_to_reception(client, reception_user):
     now = timezone.now()
     ConsultationRequestFactory(created=now - timedelta(hours=30))

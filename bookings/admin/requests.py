@@ -1,5 +1,6 @@
 import csv
 import logging
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -11,8 +12,9 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from clinic.models import ClinicProfile
 
-from . import admin_scheduling, services
-from .models import ConsultationRequest, InternalNote
+from .. import services
+from ..models import ConsultationRequest, InternalNote
+from .appointments import appointments_summary, schedule_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
@@ -86,7 +88,7 @@ class QueueFilter(admin.SimpleListFilter):
         if value == "urgent":
             return queryset.urgent_open()
         if value == "overdue":
-            return queryset.waiting_longer_than(ClinicProfile.load().response_time_hours)
+            return queryset.overdue()
         if value == "open":
             return queryset.open()
         return queryset
@@ -251,7 +253,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="appointments")
     def appointments(self, obj):
-        return admin_scheduling.appointments_summary(obj)
+        return appointments_summary(obj)
 
     @admin.display(description="time waiting")
     def time_waiting(self, obj):
@@ -269,36 +271,25 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="campaign")
     def campaign(self, obj):
-        parts = [
-            f"{name.removeprefix('utm_')}={getattr(obj, name)}"
-            for name in ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
-            if getattr(obj, name)
-        ]
-        return ", ".join(parts) or "—"
+        return (
+            ", ".join(f"{name.removeprefix('utm_')}={value}" for name, value in obj.campaign.items()) or "—"
+        )
 
     def save_model(self, request, obj, form, change):
+        # Saving an unchanged request would add an empty line to its history.
         if "assigned_to" in form.changed_data:
-            assignee = form.cleaned_data["assigned_to"]
-            obj._change_reason = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
-        if not change or "assigned_to" in form.changed_data:
-            # Saving an unchanged request would add an empty line to its history.
-            super().save_model(request, obj, form, change)
-        target = form.cleaned_data.get("change_status_to")
-        if target:
-            obj.transition_to(target, user=request.user)
+            services.assign(obj, form.cleaned_data["assigned_to"], by=request.user)
+        if form.cleaned_data.get("change_status_to"):
+            services.change_status(obj, form.cleaned_data["change_status_to"], user=request.user)
 
     def save_formset(self, request, form, formset, change):
-        notes = formset.save(commit=False)
-        for note in notes:
-            note.author = request.user
-            note.save()
-        if notes:
-            services.record_note(form.instance, request.user)
-        formset.save_m2m()
+        # Notes are only ever added (see InternalNoteInline).
+        for note in formset.save(commit=False):
+            services.add_note(form.instance, request.user, note.text)
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        count = queryset.assign_to(request.user)
+        count = services.assign_all(queryset, request.user)
         self.message_user(request, f"{count} request(s) assigned to you.", messages.SUCCESS)
 
     @admin.action(description="Mark contacted", permissions=["change"])
@@ -311,7 +302,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     def _bulk_transition(self, request, queryset, status):
         selected = queryset.count()
-        changed = queryset.transition_to(status, user=request.user)
+        changed = services.change_status_of_all(queryset, status, user=request.user)
         self.message_user(request, f"{changed} request(s) marked {status.label.lower()}.", messages.SUCCESS)
         if changed < selected:
             self.message_user(
@@ -326,7 +317,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose one request to schedule.", messages.WARNING)
             return None
-        return HttpResponseRedirect(admin_scheduling.schedule_link(queryset.get()))
+        return HttpResponseRedirect(schedule_link(queryset.get()))
 
     @admin.action(description="Export selected as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
@@ -334,7 +325,8 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="consultation-requests-{stamp}.csv"'
         response["Cache-Control"] = "no-store"
-        writer = csv.writer(response)
+        # Every cell quoted, so no separator inside a value starts a new cell.
+        writer = csv.writer(response, quoting=csv.QUOTE_ALL)
         writer.writerow(CSV_COLUMNS)
         rows = queryset.select_related("concern", "preferred_specialist", "assigned_to", "source_article")
         for obj in rows:
@@ -389,9 +381,13 @@ def csv_row(obj):
     ]
 
 
+# A spreadsheet runs a cell as a formula when it starts with = + - @ (or a tab
+# or carriage return before one), and some split cells on , ; | or a line
+# break. So, as OWASP advises against CSV injection, a ' goes before any such
+# start, at the beginning of the value or after any separator. A phone number
+# (+ and digits only) is left as it is.
+FORMULA_START = re.compile(r"(^|[,;|\t\r\n])(?=\s*(?:[=@\-\t\r]|\+(?!\d+\Z)))")
+
+
 def _csv_safe(value):
-    # A cell starting with = + - @ runs as a formula in a spreadsheet.
-    text = str(value)
-    if text[:1] in ("=", "-", "@", "\t", "\r") or (text[:1] == "+" and not text[1:].isdigit()):
-        return "'" + text
-    return text
+    return FORMULA_START.sub(r"\1'", str(value))
