@@ -146,7 +146,6 @@ class ConsultationRequestForm(forms.ModelForm):
                 "required": "Please give an email address so we can send your reference.",
                 "invalid": "Please check the email address; it should look like name@example.com.",
             },
-            "phone": {"required": "Please give a phone number."},
             **{f"window{n}_date": {"invalid": DATE_INVALID} for n in WINDOWS},
             "window1_date": {"required": "Please choose a date that suits you.", "invalid": DATE_INVALID},
             "window1_part": {"required": "Please choose a time of day."},
@@ -171,7 +170,6 @@ class ConsultationRequestForm(forms.ModelForm):
         redoing them for each of the many forms built per second."""
         fields = cls.base_fields
         meta = cls._meta
-        fields["name"].max_length = 120
         fields["phone"] = PhoneNumberField(
             region="IN",
             label=meta.labels["phone"],
@@ -208,9 +206,8 @@ class ConsultationRequestForm(forms.ModelForm):
             "You can tell us more when we talk."
         )
         fields["name"].error_messages["max_length"] = "Please keep the name to 120 characters."
-        autocomplete = {"name": "name", "email": "email"}
-        for name, value in autocomplete.items():
-            fields[name].widget.attrs["autocomplete"] = value
+        fields["name"].widget.attrs["autocomplete"] = "name"
+        fields["email"].widget.attrs["autocomplete"] = "email"
 
     @property
     def windows(self):
@@ -235,12 +232,6 @@ class ConsultationRequestForm(forms.ModelForm):
             if value:
                 initial[name] = value
         return initial
-
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Please tell us what to call you.")
-        return name
 
     @property
     def looks_automated(self):

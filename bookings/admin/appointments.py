@@ -3,6 +3,7 @@ pages (a plain form that calls bookings.services, whose errors appear beside
 the fields); the appointment's own page is a read-only record."""
 
 from datetime import timedelta
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -122,16 +123,14 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         consultation = get_object_or_404(ConsultationRequest, pk=request_id)
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
         form = AppointmentForm(request.POST or None, initial={"start": start, "mode": consultation.mode})
-        if form.is_valid():
-            try:
-                appointment = services.schedule_appointment(
-                    consultation, **form.service_options(), user=request.user
-                )
-            except ValidationError as error:
-                form.add_service_error(error)
-            else:
-                return self._done(request, f"The appointment “{appointment}” was added successfully.")
-        return self._render(request, form, f"Schedule an appointment for {consultation}", consultation)
+        return self._appointment_page(
+            request,
+            form,
+            consultation,
+            partial(services.schedule_appointment, consultation),
+            title=f"Schedule an appointment for {consultation}",
+            done="The appointment “{}” was added successfully.",
+        )
 
     def reschedule_view(self, request, pk):
         appointment = get_object_or_404(Appointment.objects.select_related("request"), pk=pk)
@@ -148,32 +147,34 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         form = AppointmentForm(request.POST or None, initial=initial)
         if form.is_valid() and not form.has_changed():
             # Saving an unchanged appointment must not email the visitor again.
-            return self._done(request, f"The appointment “{appointment}” was not changed.")
+            self.message_user(request, f"The appointment “{appointment}” was not changed.", messages.SUCCESS)
+            return redirect("admin:bookings_appointment_changelist")
+        return self._appointment_page(
+            request,
+            form,
+            appointment.request,
+            partial(services.reschedule_appointment, appointment),
+            title=f"Reschedule the appointment for {appointment.request}",
+            done="The appointment “{}” was changed successfully.",
+        )
+
+    def _appointment_page(self, request, form, consultation, book, *, title, done):
+        """The form; once it is valid, `book` (a service) with its options,
+        and any error it finds beside the field it is about."""
         if form.is_valid():
             try:
-                appointment = services.reschedule_appointment(
-                    appointment, **form.service_options(), user=request.user
-                )
+                appointment = book(**form.service_options(), user=request.user)
             except ValidationError as error:
                 form.add_service_error(error)
             else:
-                return self._done(request, f"The appointment “{appointment}” was changed successfully.")
-        return self._render(
-            request, form, f"Reschedule the appointment for {appointment.request}", appointment.request
-        )
-
-    def _done(self, request, message):
-        self.message_user(request, message, messages.SUCCESS)
-        return redirect("admin:bookings_appointment_changelist")
-
-    def _render(self, request, form, title, consultation):
-        fieldsets = [(None, {"fields": list(form.fields)})]
+                self.message_user(request, done.format(appointment), messages.SUCCESS)
+                return redirect("admin:bookings_appointment_changelist")
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "opts": self.opts,
             "consultation": consultation,
-            "adminform": helpers.AdminForm(form, fieldsets, {}),
+            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
             "errors": helpers.AdminErrorList(form, []),
             "media": self.media + form.media,
         }

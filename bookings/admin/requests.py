@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -18,39 +19,6 @@ from .appointments import appointments_summary, schedule_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
-
-VISITOR_FIELDS = [
-    "reference",
-    "created",
-    "name",
-    "email",
-    "phone",
-    "contact_channels_display",
-    "discreet",
-    "age_statement",
-    "concern",
-    "message",
-    "mode",
-    "preferred_specialist",
-    "preferred_times",
-    "language",
-    "safe_now",
-    "urgent",
-    "consent_notice_version",
-    "consented_at",
-    "source_article",
-    "campaign",
-]
-STATUS_FIELDS = [
-    "status",
-    "contacted_at",
-    "scheduled_at",
-    "completed_at",
-    "cancelled_at",
-    "no_show_at",
-    "spam_at",
-    "erased_at",
-]
 
 
 class AssignedToMeFilter(admin.SimpleListFilter):
@@ -179,7 +147,6 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
     inlines = [InternalNoteInline]
-    readonly_fields = [*VISITOR_FIELDS, *STATUS_FIELDS, "appointments"]
     history_list_display = []
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
@@ -227,6 +194,11 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    # Everything shown is read-only but what staff change: what the visitor
+    # sent, the status times, the appointments.
+    readonly_fields = [
+        name for name in flatten_fieldsets(fieldsets) if name not in ConsultationRequestAdminForm.base_fields
+    ]
     view_on_site = False
 
     def get_historical_record_context_helper(self, request, historical_record):
