@@ -238,6 +238,8 @@ def test_editor_sees_nothing_of_any_request(client, editor_user):
         change_url(consultation),
         reverse("admin:bookings_consultationrequest_history", args=[consultation.pk]),
         reverse("admin:bookings_appointment_changelist"),
+        reverse("admin:bookings_appointment_schedule", args=[consultation.pk]),
+        reverse("admin:bookings_appointment_reschedule", args=[consultation.appointments.get().pk]),
     ]:
         assert client.get(url).status_code == 403, url
     autocomplete = client.get(
