@@ -5,7 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.forms.models import construct_instance
+from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,6 +23,10 @@ SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
 WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part")]
 DATE_INVALID = "Please enter a date, for example 2026-12-24."
+# Fields whose rules the database constraints repeat. The form checks them
+# itself (the fields and clean()) and save() sets them, so validating the
+# request does not ask the database again, once per constraint.
+CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
 
 
 def new_submission_key():
@@ -91,23 +95,11 @@ class ConsultationRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     source_article = QuietHiddenField(max_length=200)
+    field_order = ["name", "email", "phone", "discreet", *CHECKED_BY_FORM]
 
     class Meta:
         model = ConsultationRequest
-        fields = [
-            "name",
-            "email",
-            "phone",
-            "discreet",
-            "concern",
-            "message",
-            "mode",
-            "preferred_specialist",
-            *WINDOW_FIELDS,
-            "language",
-            "age_statement",
-            "safe_now",
-        ]
+        fields = ["name", "email", "phone", "discreet", "language", "age_statement", "safe_now"]
         labels = {
             "name": "Your name",
             "email": "Email address",
@@ -170,6 +162,16 @@ class ConsultationRequestForm(forms.ModelForm):
         redoing them for each of the many forms built per second."""
         fields = cls.base_fields
         meta = cls._meta
+        fields.update(
+            fields_for_model(
+                ConsultationRequest,
+                ["message", "mode", *WINDOW_FIELDS],
+                labels=meta.labels,
+                help_texts=meta.help_texts,
+                widgets=meta.widgets,
+                error_messages=meta.error_messages,
+            )
+        )
         fields["phone"] = PhoneNumberField(
             region="IN",
             label=meta.labels["phone"],
@@ -320,25 +322,10 @@ class ConsultationRequestForm(forms.ModelForm):
                 seen.add(window)
         return cleaned
 
-    def _post_clean(self):
-        # The checks above are the friendly face of the database constraints,
-        # which still guard the insert: asking the database again would cost
-        # a query per constraint. The choice fields have already found the
-        # topic and specialist among the allowed ones, so their existence is
-        # not checked twice either.
-        exclude = {*self._get_validation_exclusions(), "concern", "preferred_specialist"}
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except forms.ValidationError as error:
-            self._update_errors(error)
-
     def save(self, commit=False):
         consultation = super().save(commit=False)
         consultation.contact_channels = self.cleaned_data["contact_channels"]
-        consultation.submission_key = self.cleaned_data["submission_key"]
-        consultation.source_article = self.cleaned_data["source_article"]
-        for name in CAMPAIGN_FIELDS:
+        for name in [*CHECKED_BY_FORM, *CAMPAIGN_FIELDS, "submission_key", "source_article"]:
             setattr(consultation, name, self.cleaned_data[name])
         return consultation
 
