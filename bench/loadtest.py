@@ -520,7 +520,7 @@ def staff_schedule_at_once(env, bases, day):
             }
         ).encode()
         browser.fetch(login, form, referer=login)
-        add = f"{base}/admin/bookings/appointment/add/"
+        add = f"{base}/admin/bookings/appointment/schedule/{requests[number - 1]}/"
         _, html, _ = browser.fetch(add)
         token = CSRF_INPUT.search(html)
         sessions.append((browser, add, token.group(1) if token else ""))
@@ -532,7 +532,6 @@ def staff_schedule_at_once(env, bases, day):
         form = urllib.parse.urlencode(
             {
                 "csrfmiddlewaretoken": token,
-                "request": requests[index],
                 "specialist": specialist,
                 "start_0": day,
                 "start_1": "11:00:00" if index == 0 else "11:30:00",

@@ -196,8 +196,8 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     run_worker()
     reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
     assert len(reminders) == 1 and reminders[0].to == [soon.request.email]
-    # No web request behind the command: links use the site's address.
-    assert "http://testserver/book/request/" in reminders[0].body
+    # No web request behind the command: links come from SITE_URL.
+    assert f"{settings.SITE_URL}/book/request/" in reminders[0].body
     assert not reminders[0].attachments
     services.reschedule_appointment(soon, start=timezone.now() + timedelta(hours=22), override_hours=True)
     assert outbox.queue_due_reminders() == 1

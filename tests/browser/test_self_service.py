@@ -48,7 +48,10 @@ def link_from_confirmation(live_server, settings):
     )
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     (confirmation,) = [m for m in mail.outbox if m.subject.endswith("is confirmed")]
-    return consultation, re.search(r"http://\S+/book/request/\S+/", confirmation.body).group(0)
+    # The link is on SITE_URL; the same path on the live server.
+    return consultation, live_server.url + re.search(
+        r"http://[^/\s]+(/book/request/\S+/)", confirmation.body
+    )[1]
 
 
 def test_visitor_follows_the_confirmation_link_and_cancels(page, live_server, settings):
