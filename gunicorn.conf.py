@@ -17,7 +17,9 @@ max_requests_jitter = 500
 # Load the app once in the master: faster start and shared memory pages.
 preload_app = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # empty: no access log
-# The access log records the path only, never query strings or bodies.
+# The access log records the path only, never query strings or bodies, and
+# not the tokens in visitors' private links (clinic/access_log.py).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logger_class = "clinic.access_log.RedactingLogger"
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -271,6 +271,8 @@ def main():
         CLINIC_INBOX_EMAIL="inbox@loadtest.example",
         # nginx, on 127.0.0.1, appends each visitor's address to X-Forwarded-For.
         TRUSTED_PROXY_IPS="127.0.0.1",
+        # The simulated staff sign in with a password alone.
+        DJANGO_ADMIN_REQUIRE_2FA="0",
         BOOKING_MIN_FILL_SECONDS="0",
         GUNICORN_ACCESS_LOG="",
         WEB_CONCURRENCY="2",
@@ -298,22 +300,30 @@ def main():
 
     def supervise_worker():
         # As systemd would: a worker that exits (it does when the database
-        # goes away) is started again.
+        # goes away) is started again, and the outbox sweep runs every minute.
+        swept_at = time.monotonic()
         while not stopping.is_set():
             if processes["worker"].poll() is not None and not stopping.is_set():
                 start_worker()
+                swept_at = time.monotonic()
+            if time.monotonic() - swept_at >= 60:
+                sweep_outbox()
+                swept_at = time.monotonic()
             time.sleep(0.5)
 
-    def start_worker():
-        # As in production (see README): hand the queued emails to the worker first.
+    def sweep_outbox():
         subprocess.run(
-            [sys.executable, "manage.py", "requeue_unsent_emails"],
+            [sys.executable, "manage.py", "sweep_outbox"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=open(tmp / "sweep.log", "a"),  # noqa: SIM115
             check=False,
         )
+
+    def start_worker():
+        # As in production (see README): sweep the outbox before each start.
+        sweep_outbox()
         processes["worker"] = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay"],
             cwd=ROOT,
@@ -517,7 +527,7 @@ def staff_schedule_at_once(env, proxy, day):
             }
         ).encode()
         browser.fetch(login, form, referer=login)
-        add = "/admin/bookings/appointment/add/"
+        add = f"/admin/bookings/appointment/schedule/{requests[number - 1]}/"
         _, html, _ = browser.fetch(add)
         token = CSRF_INPUT.search(html)
         sessions.append((browser, add, token.group(1) if token else ""))
@@ -529,7 +539,6 @@ def staff_schedule_at_once(env, proxy, day):
         form = urllib.parse.urlencode(
             {
                 "csrfmiddlewaretoken": token,
-                "request": requests[index],
                 "specialist": specialist,
                 "start_0": day,
                 "start_1": "11:00:00" if index == 0 else "11:30:00",

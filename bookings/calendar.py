@@ -2,8 +2,9 @@
 
 The event names the clinic only: calendars are shared, synced and shown on lock
 screens, so nothing about the concern, the message or the specialist's field
-goes in. One UID per appointment; every reschedule or cancellation raises
-SEQUENCE, so calendar apps update the event they already have."""
+goes in, nor the visitor's self-service link (that stays in the email). One
+UID per appointment; every reschedule or cancellation raises SEQUENCE, so
+calendar apps update the event they already have."""
 
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -12,16 +13,13 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from .models import Mode
+
 CLINIC_TZ = ZoneInfo("Asia/Kolkata")
 PRODID = "-//Clinic website//Appointments//EN"
 
 
-def event_uid(appointment, site_url=""):
-    host = urlsplit(site_url or getattr(settings, "SITE_URL", "")).hostname or "clinic.invalid"
-    return f"appointment-{appointment.pk}@{host}"
-
-
-def appointment_calendar(appointment, clinic, *, site_url="", status_url=""):
+def appointment_calendar(appointment, clinic):
     """The calendar (bytes) for an appointment as it stands now: a request to
     add or update it, or, once cancelled, the cancellation."""
     cancelled = appointment.status == appointment.Status.CANCELLED
@@ -32,7 +30,7 @@ def appointment_calendar(appointment, clinic, *, site_url="", status_url=""):
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
 
     event = Event()
-    event.add("uid", event_uid(appointment, site_url))
+    event.add("uid", f"appointment-{appointment.pk}@{urlsplit(settings.SITE_URL).hostname}")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
@@ -42,16 +40,13 @@ def appointment_calendar(appointment, clinic, *, site_url="", status_url=""):
     organizer = vCalAddress(f"mailto:{clinic.email}")
     organizer.params["cn"] = vText(clinic.name)
     event.add("organizer", organizer)
-    if appointment.mode == "in_clinic":
+    if appointment.mode == Mode.IN_CLINIC:
         event.add("location", ", ".join([clinic.name, *clinic.address_lines]))
-    elif appointment.mode == "video":
+    elif appointment.mode == Mode.VIDEO:
         event.add("location", appointment.video_link or "Video call")
     else:
         event.add("location", "Phone call")
-    lines = [f"Reference {appointment.request.reference}.", f"Questions: {clinic.phone}."]
-    if status_url:
-        lines.append(f"See, change or cancel: {status_url}")
-    event.add("description", " ".join(lines))
+    event.add("description", f"Reference {appointment.request.reference}. Questions: {clinic.phone}.")
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -2,45 +2,36 @@ import re
 import secrets
 from datetime import timedelta
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
 from django.conf import settings
 from django.core import signing
-from django.forms.models import construct_instance
+from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from phonenumber_field.formfields import PhoneNumberField
 
 from articles.models import Article, Topic
 from clinic.models import ClinicProfile, Specialist
 
 from .models import ConsultationRequest, DayPart, Mode, window_start
+from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS
 
 SUBMISSION_SALT = "bookings.submission-key"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
-CHANNELS = [("email", "Email"), ("phone", "Phone call"), ("sms", "SMS"), ("whatsapp", "WhatsApp")]
 WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
-UTM_FIELDS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part")]
+DATE_INVALID = "Please enter a date, for example 2026-12-24."
+# Fields whose rules the database constraints repeat. The form checks them
+# itself (the fields and clean()) and save() sets them, so validating the
+# request does not ask the database again, once per constraint.
+CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
 
 
 def new_submission_key():
     # Timestamped, so the form knows how long the visitor took to fill it in.
     return signing.TimestampSigner(salt=SUBMISSION_SALT).sign(secrets.token_urlsafe(24))
-
-
-def min_fill_seconds():
-    return getattr(settings, "BOOKING_MIN_FILL_SECONDS", 3)
-
-
-def min_notice_hours():
-    return getattr(settings, "BOOKING_MIN_NOTICE_HOURS", 24)
-
-
-def max_days_ahead():
-    return getattr(settings, "BOOKING_MAX_DAYS_AHEAD", 90)
 
 
 def clean_slug(value):
@@ -86,7 +77,7 @@ class QuietHiddenField(forms.CharField):
 class ConsultationRequestForm(forms.ModelForm):
     contact_channels = forms.MultipleChoiceField(
         label="How may we contact you?",
-        choices=CHANNELS,
+        choices=[(name, capfirst(label)) for name, label in CONTACT_CHANNELS.items()],
         widget=forms.CheckboxSelectMultiple,
         initial=["email", "phone"],
         help_text="Choose one or more.",
@@ -104,33 +95,11 @@ class ConsultationRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     source_article = QuietHiddenField(max_length=200)
-    utm_source = QuietHiddenField()
-    utm_medium = QuietHiddenField()
-    utm_campaign = QuietHiddenField()
-    utm_term = QuietHiddenField()
-    utm_content = QuietHiddenField()
+    field_order = ["name", "email", "phone", "discreet", *CHECKED_BY_FORM]
 
     class Meta:
         model = ConsultationRequest
-        fields = [
-            "name",
-            "email",
-            "phone",
-            "discreet",
-            "concern",
-            "message",
-            "mode",
-            "preferred_specialist",
-            "window1_date",
-            "window1_part",
-            "window2_date",
-            "window2_part",
-            "window3_date",
-            "window3_part",
-            "language",
-            "age_statement",
-            "safe_now",
-        ]
+        fields = ["name", "email", "phone", "discreet", "language", "age_statement", "safe_now"]
         labels = {
             "name": "Your name",
             "email": "Email address",
@@ -140,12 +109,8 @@ class ConsultationRequestForm(forms.ModelForm):
             "message": "Anything you would like us to know (optional)",
             "mode": "How would you like to meet?",
             "preferred_specialist": "Preferred specialist",
-            "window1_date": "Date",
-            "window1_part": "Time of day",
-            "window2_date": "Date",
-            "window2_part": "Time of day",
-            "window3_date": "Date",
-            "window3_part": "Time of day",
+            **{f"window{n}_date": "Date" for n in WINDOWS},
+            **{f"window{n}_part": "Time of day" for n in WINDOWS},
             "language": "Preferred language",
             "age_statement": "Who is the consultation for?",
             "safe_now": "Are you safe right now?",
@@ -165,9 +130,7 @@ class ConsultationRequestForm(forms.ModelForm):
             "mode": forms.RadioSelect,
             "age_statement": forms.RadioSelect,
             "safe_now": forms.RadioSelect,
-            "window1_date": forms.DateInput(attrs={"type": "date"}),
-            "window2_date": forms.DateInput(attrs={"type": "date"}),
-            "window3_date": forms.DateInput(attrs={"type": "date"}),
+            **{f"window{n}_date": forms.DateInput(attrs={"type": "date"}) for n in WINDOWS},
         }
         error_messages = {
             "name": {"required": "Please tell us what to call you."},
@@ -175,13 +138,8 @@ class ConsultationRequestForm(forms.ModelForm):
                 "required": "Please give an email address so we can send your reference.",
                 "invalid": "Please check the email address; it should look like name@example.com.",
             },
-            "phone": {"required": "Please give a phone number."},
-            "window1_date": {
-                "required": "Please choose a date that suits you.",
-                "invalid": "Please enter a date, for example 2026-12-24.",
-            },
-            "window2_date": {"invalid": "Please enter a date, for example 2026-12-24."},
-            "window3_date": {"invalid": "Please enter a date, for example 2026-12-24."},
+            **{f"window{n}_date": {"invalid": DATE_INVALID} for n in WINDOWS},
+            "window1_date": {"required": "Please choose a date that suits you.", "invalid": DATE_INVALID},
             "window1_part": {"required": "Please choose a time of day."},
             "age_statement": {"required": "Please tell us who the consultation is for."},
             "safe_now": {"required": "Please answer this question; it helps us reach you in time."},
@@ -204,7 +162,16 @@ class ConsultationRequestForm(forms.ModelForm):
         redoing them for each of the many forms built per second."""
         fields = cls.base_fields
         meta = cls._meta
-        fields["name"].max_length = 120
+        fields.update(
+            fields_for_model(
+                ConsultationRequest,
+                ["message", "mode", *WINDOW_FIELDS],
+                labels=meta.labels,
+                help_texts=meta.help_texts,
+                widgets=meta.widgets,
+                error_messages=meta.error_messages,
+            )
+        )
         fields["phone"] = PhoneNumberField(
             region="IN",
             label=meta.labels["phone"],
@@ -232,88 +199,22 @@ class ConsultationRequestForm(forms.ModelForm):
         fields["mode"].choices = list(Mode.choices)
         fields["safe_now"].choices = ConsultationRequest.SafeNow.choices
         fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
-        for n in (1, 2, 3):
+        for name in CAMPAIGN_FIELDS:
+            fields[name] = QuietHiddenField()
+        for n in WINDOWS:
             fields[f"window{n}_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
         fields["message"].error_messages["max_length"] = (
             "Please keep the message to 1,000 characters (it has %(show_value)d). "
             "You can tell us more when we talk."
         )
         fields["name"].error_messages["max_length"] = "Please keep the name to 120 characters."
-        autocomplete = {"name": "name", "email": "email"}
-        for name, value in autocomplete.items():
-            fields[name].widget.attrs["autocomplete"] = value
+        fields["name"].widget.attrs["autocomplete"] = "name"
+        fields["email"].widget.attrs["autocomplete"] = "email"
 
-    @cached_property
-    def helper(self):
-        # Only a form that is shown needs its layout; a valid POST never is.
-        helper = FormHelper()
-        helper.form_tag = False
-        helper.disable_csrf = True
-        helper.layout = Layout(
-            Fieldset(
-                "About you",
-                "name",
-                "email",
-                "phone",
-                "contact_channels",
-                "discreet",
-                "age_statement",
-                css_class="booking-form__section",
-            ),
-            Fieldset(
-                "How we can help",
-                "concern",
-                "message",
-                css_class="booking-form__section",
-            ),
-            Fieldset(
-                "Your consultation",
-                "mode",
-                "preferred_specialist",
-                "language",
-                HTML(
-                    '<p class="booking-form__hint">When would suit you? Give up to three choices; '
-                    "the first is needed. We are open {{ clinic.opening_hours }}.</p>"
-                ),
-                Div(
-                    HTML('<p class="booking-form__window-title">First choice</p>'),
-                    Div("window1_date", "window1_part", css_class="booking-form__window-fields"),
-                    css_class="booking-form__window",
-                ),
-                Div(
-                    HTML('<p class="booking-form__window-title">Second choice (optional)</p>'),
-                    Div("window2_date", "window2_part", css_class="booking-form__window-fields"),
-                    css_class="booking-form__window",
-                ),
-                Div(
-                    HTML('<p class="booking-form__window-title">Third choice (optional)</p>'),
-                    Div("window3_date", "window3_part", css_class="booking-form__window-fields"),
-                    css_class="booking-form__window",
-                ),
-                css_class="booking-form__section",
-            ),
-            Fieldset(
-                "Your safety",
-                Div("safe_now", css_class="booking-safety__question"),
-                HTML('{% include "bookings/includes/safety_help.html" %}'),
-                css_class="booking-form__section booking-safety",
-            ),
-            Fieldset(
-                "Your privacy",
-                HTML(
-                    '<p class="booking-form__hint">Only the clinic team who arrange your consultation '
-                    "read this. We never put your reason for contacting us in an email subject or a text.</p>"
-                ),
-                "consent",
-                css_class="booking-form__section",
-            ),
-            Div("website", css_class="booking-form__trap", aria_hidden="true"),
-            "submission_key",
-            "source_article",
-            *UTM_FIELDS,
-            Submit("send", "Send my request", css_class="btn-lg booking-form__submit"),
-        )
-        return helper
+    @property
+    def windows(self):
+        """[(date field, time of day field), ...] for the template."""
+        return [(self[f"window{n}_date"], self[f"window{n}_part"]) for n in WINDOWS]
 
     # Prefill from the link that brought the visitor here.
     @classmethod
@@ -328,22 +229,19 @@ class ConsultationRequestForm(forms.ModelForm):
             initial["source_article"] = article_slug
         if specialist_slug:
             initial["preferred_specialist"] = specialist_slug
-        for name in UTM_FIELDS:
+        for name in CAMPAIGN_FIELDS:
             value = query.get(name, "").replace("\x00", "")[:100]
             if value:
                 initial[name] = value
         return initial
 
-    def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Please tell us what to call you.")
-        return name
-
     @property
     def looks_automated(self):
         """Filled the hidden field, or sent the form faster than a person can."""
-        return bool(self.cleaned_data.get("website")) or self.filled_in_seconds < min_fill_seconds()
+        return (
+            bool(self.cleaned_data.get("website"))
+            or self.filled_in_seconds < settings.BOOKING_MIN_FILL_SECONDS
+        )
 
     def clean_submission_key(self):
         value = self.cleaned_data.get("submission_key", "")
@@ -352,9 +250,9 @@ class ConsultationRequestForm(forms.ModelForm):
             key = signer.unsign(value)
             # Any key this form issued is accepted; its age only tells a
             # person (seconds or more) from a script (at once).
-            signer.unsign(value, max_age=min_fill_seconds())
+            signer.unsign(value, max_age=settings.BOOKING_MIN_FILL_SECONDS)
         except signing.SignatureExpired:
-            self.filled_in_seconds = min_fill_seconds()
+            self.filled_in_seconds = settings.BOOKING_MIN_FILL_SECONDS
             return key
         except signing.BadSignature:
             # Not from our form (or mangled): a fresh key, so the visitor can
@@ -399,12 +297,12 @@ class ConsultationRequestForm(forms.ModelForm):
         elif start < earliest:
             self.add_error(
                 f"window{n}_date",
-                f"We need at least {min_notice_hours()} hours' notice. Please choose a later day or time.",
+                f"We need at least {settings.BOOKING_MIN_NOTICE_HOURS} hours' notice. Please choose a later day or time.",
             )
         elif day > latest:
             self.add_error(
                 f"window{n}_date",
-                f"Please choose a day within the next {max_days_ahead()} days.",
+                f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days.",
             )
         else:
             return (day, part)
@@ -412,11 +310,11 @@ class ConsultationRequestForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        earliest = timezone.now() + timedelta(hours=min_notice_hours())
-        latest = timezone.localdate() + timedelta(days=max_days_ahead())
+        earliest = timezone.now() + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
+        latest = timezone.localdate() + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
         open_days = self.profile.open_weekday_numbers or set(range(7))
         seen = set()
-        for n in (1, 2, 3):
+        for n in WINDOWS:
             window = self._check_window(n, earliest, latest, open_days)
             if window is not None and window in seen:
                 self.add_error(f"window{n}_date", "You have chosen this day and time already.")
@@ -424,29 +322,10 @@ class ConsultationRequestForm(forms.ModelForm):
                 seen.add(window)
         return cleaned
 
-    def _post_clean(self):
-        # The checks above are the friendly face of the database constraints,
-        # which still guard the insert: asking the database again would cost
-        # a query per constraint. The choice fields have already found the
-        # topic and specialist among the allowed ones, so their existence is
-        # not checked twice either.
-        exclude = {*self._get_validation_exclusions(), "concern", "preferred_specialist"}
-        try:
-            self.instance = construct_instance(self, self.instance, self._meta.fields, self._meta.exclude)
-            self.instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-        except forms.ValidationError as error:
-            self._update_errors(error)
-
     def save(self, commit=False):
         consultation = super().save(commit=False)
-        channels = set(self.cleaned_data["contact_channels"])
-        consultation.contact_by_email = "email" in channels
-        consultation.contact_by_phone = "phone" in channels
-        consultation.contact_by_sms = "sms" in channels
-        consultation.contact_by_whatsapp = "whatsapp" in channels
-        consultation.submission_key = self.cleaned_data["submission_key"]
-        consultation.source_article = self.cleaned_data["source_article"]
-        for name in UTM_FIELDS:
+        consultation.contact_channels = self.cleaned_data["contact_channels"]
+        for name in [*CHECKED_BY_FORM, *CAMPAIGN_FIELDS, "submission_key", "source_article"]:
             setattr(consultation, name, self.cleaned_data[name])
         return consultation
 

@@ -1,20 +1,19 @@
-"""Emails that are never lost and never sent twice.
-
-How it works:
+"""Emails that are never lost and never sent twice. This module delivers them;
+what each one says is bookings.emails.
 
 * `queue_email()` writes an OutboundEmail row and enqueues the `deliver` task
   (django-tasks, database backend) in the caller's transaction: the email
   exists exactly when the booking, appointment or cancellation behind it does,
-  and a failing mail server cannot roll that change back, because nothing is
-  sent inside it.
-* The worker (`manage.py db_worker`) runs `deliver`. It claims the row with a
-  conditional UPDATE (queued -> sending), so a second run for the same email
-  (a duplicate task, a "send again" click) finds nothing to do; it builds the
-  message from the database as it is now and sends it; the moment the SMTP
-  server accepts it the row becomes "sent".
+  and a failing mail server can neither roll that change back nor hold it up,
+  because nothing is sent inside it.
+* The worker (`manage.py db_worker`) runs `deliver`. It claims the row with one
+  conditional UPDATE (queued and due -> sending), so any other task for the
+  same email (a duplicate, a "send again" click, one from the sweep) finds
+  nothing to do; it builds the message from the database as it is now and
+  sends it; the moment the SMTP server accepts it the row becomes "sent".
 * When the mail server refuses, times out (EMAIL_TIMEOUT) or is unreachable,
-  the task catches the error, records its kind (never its text, which can
-  hold addresses), and enqueues itself again with `run_after`:
+  the task records the kind of error (never its text, which can hold
+  addresses) and enqueues itself again with `run_after`:
 
       after the 1st failed attempt: 1 minute
       after the 2nd: 5 minutes
@@ -25,30 +24,23 @@ How it works:
       the 7th failure marks the email "failed" (about 10 h 21 min after the
       first try); staff see it in the admin and can "send again".
 
-  As soon as one email that had failed goes through, every retry still
-  waiting is made due at once: when the server comes back, the backlog goes
-  within the next retry that falls due (at most the current back-off step,
-  and new bookings' emails try straight away), not hours later.
-
-* A worker that dies while it sends (killed, or the database went away)
-  leaves the row "sending". Claiming an email also schedules a watchdog task,
-  due long after any honest attempt is over (3 x EMAIL_TIMEOUT + 30 s), which
-  puts a row still "sending" from that claim back in the queue, so the email
-  is not lost. The one moment it cannot tell apart, a worker dying between
-  the server's acceptance and the "sent" update, would mean a second copy;
-  the "sent" update waits out a database outage instead of failing, which
-  keeps that moment as short as it can be. The claim and the watchdog wait
-  out an outage too (up to 5 minutes): each is, at that moment, the only task
-  that would ever look at the email again.
-* `requeue_unsent()` (run when the worker starts: `manage.py
-  requeue_unsent_emails`) gives every queued email whose delivery task was
-  lost with a dead worker a new one; a duplicate task is harmless, because
-  only one can claim the row.
+  As soon as an email that had failed goes through, the server is back: every
+  email still waiting out its back-off is made due and given a fresh task, so
+  the backlog goes now rather than hours later (the tasks they were waiting
+  for find nothing to claim when they fall due).
+* Recovery is one periodic sweep (`sweep()`, `manage.py sweep_outbox`, every
+  minute and before each worker start). An email still "sending" long after
+  any honest attempt is over (3 x EMAIL_TIMEOUT + 30 s) was left by a worker
+  that died, and is queued again; a queued email that is due with no task
+  waiting to run it (its task died with a worker, or failed when the database
+  went away) gets a new one. The one moment it cannot tell apart, a worker
+  dying between the server's acceptance and the "sent" update, would mean a
+  second copy; that update waits out a database outage to keep the moment
+  as short as it can be.
 
 Reminders: `manage.py send_appointment_reminders` queues one reminder per
-appointment time for appointments in the next 24 hours. django-tasks has no
-periodic jobs, so run it from cron every 10 minutes; running it more often or
-twice at once is harmless (a unique constraint keeps one reminder per time).
+appointment time for appointments in the next 24 hours (a unique constraint
+keeps it to one however often it runs).
 """
 
 import logging
@@ -56,20 +48,14 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
-from django_tasks import TaskResultStatus, task
+from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from clinic.models import ClinicProfile
-
-from . import calendar, tokens
-from .models import Appointment
-from .models_outbox import OutboundEmail
+from . import emails
+from .models import Appointment, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -85,66 +71,51 @@ RETRY_SCHEDULE = [
     timedelta(hours=6),
 ]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
-# How long the worker waits for a database that went away before a task gives up.
+# How long the "sent" update waits for a database that went away.
 OUTAGE_PATIENCE = timedelta(minutes=5)
-# A "sending" row older than this was most likely left by a worker that died.
-STALE_SENDING = timedelta(minutes=15)
 
 
-def queue_email(kind, consultation, *, appointment=None, site_url="", reminder_for=None):
+def queue_email(kind, consultation, *, appointment=None, reminder_for=None):
     """Record an email to send and enqueue its delivery. Call it inside the
     transaction of the change that causes it. Returns the OutboundEmail."""
-    return queue_emails(
-        [kind], consultation, appointment=appointment, site_url=site_url, reminder_for=reminder_for
-    )[0]
+    email = OutboundEmail(kind=kind, request=consultation, appointment=appointment, reminder_for=reminder_for)
+    return _queue([email])[0]
 
 
-def queue_emails(kinds, consultation, *, appointment=None, site_url="", reminder_for=None):
+def queue_emails(kinds, consultation):
     """queue_email for several kinds at once, in one insert (the booking form
     has a query budget)."""
-    site_url = (site_url or getattr(settings, "SITE_URL", ""))[:200]
-    emails = OutboundEmail.objects.bulk_create(
-        [
-            OutboundEmail(
-                kind=kind,
-                request=consultation,
-                appointment=appointment,
-                site_url=site_url,
-                reminder_for=reminder_for,
-            )
-            for kind in kinds
-        ]
-    )
+    return _queue([OutboundEmail(kind=kind, request=consultation) for kind in kinds])
+
+
+def _queue(emails):
+    emails = OutboundEmail.objects.bulk_create(emails)
     for email in emails:
         deliver.enqueue(email.pk)
     return emails
 
 
+def _due(now):
+    return OutboundEmail.objects.filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now), status=EmailStatus.QUEUED
+    )
+
+
+def _abandoned_before(now):
+    """A claim older than this outlived any honest attempt: its worker died."""
+    return now - timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 30)
+
+
 @task()
 def deliver(email_id):
     """Send one queued email (see the module docstring for the guarantees)."""
-
-    def claim():
-        claimed_at = timezone.now()
-        with transaction.atomic():
-            claimed = OutboundEmail.objects.filter(pk=email_id, status=EmailStatus.QUEUED).update(
-                status=EmailStatus.SENDING, claimed_at=claimed_at
-            )
-            if claimed:
-                rescue_abandoned.using(run_after=claimed_at + abandoned_after()).enqueue(
-                    email_id, claimed_at.isoformat()
-                )
-        return claimed
-
-    # Until the email is claimed this task is its only one: a database that
-    # goes away now must not end it, or the email would wait for the next
-    # worker start (requeue_unsent).
-    if not _through_outages(claim):
-        return "not queued"
+    now = timezone.now()
+    if not _due(now).filter(pk=email_id).update(status=EmailStatus.SENDING, claimed_at=now):
+        return "not due"
     email = OutboundEmail.objects.select_related("request", "appointment", "appointment__specialist").get(
         pk=email_id
     )
-    message = build_message(email)
+    message = emails.build_message(email)
     if message is None:
         OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SKIPPED, next_attempt_at=None)
         logger.info("Email %s (%s) not needed any more", email.pk, email.kind)
@@ -156,96 +127,47 @@ def deliver(email_id):
     _record_sent(email)
     logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.request.reference)
     if email.attempts:
-        wake_waiting_retries()
+        _wake_waiting_retries()
     return "sent"
-
-
-def abandoned_after():
-    return timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 30)
-
-
-def _through_outages(operation):
-    """operation(), tried again while the database is away (a restart, a
-    failover) for up to OUTAGE_PATIENCE; each try on a fresh connection. The
-    operations given are safe to repeat: conditional updates."""
-    give_up = time.monotonic() + OUTAGE_PATIENCE.total_seconds()
-    pause = 0.5
-    while True:
-        try:
-            return operation()
-        except (OperationalError, InterfaceError):
-            # Inside someone else's transaction there is nothing to retry.
-            if time.monotonic() > give_up or connection.in_atomic_block:
-                raise
-            connection.close()  # the next try opens a fresh connection
-            time.sleep(pause)
-            pause = min(pause * 2, 10)
 
 
 def _record_sent(email):
     """Mark the email sent. The server has accepted it, so a database outage
-    now must not turn into a second copy later: keep trying until it is back."""
-    _through_outages(
-        lambda: OutboundEmail.objects.filter(pk=email.pk).update(
-            status=EmailStatus.SENT,
-            sent_at=timezone.now(),
-            attempts=email.attempts + 1,
-            next_attempt_at=None,
-            last_error="",
-        )
-    )
+    now must not turn into a second copy later: keep trying (each time on a
+    fresh connection) until the database is back or OUTAGE_PATIENCE is spent."""
+    give_up = time.monotonic() + OUTAGE_PATIENCE.total_seconds()
+    pause = 0.5
+    while True:
+        try:
+            OutboundEmail.objects.filter(pk=email.pk).update(
+                status=EmailStatus.SENT,
+                sent_at=timezone.now(),
+                attempts=email.attempts + 1,
+                next_attempt_at=None,
+                last_error="",
+            )
+            return
+        except (OperationalError, InterfaceError):
+            # Inside someone else's transaction there is nothing to retry.
+            if time.monotonic() > give_up or connection.in_atomic_block:
+                raise
+            connection.close()
+            time.sleep(pause)
+            pause = min(pause * 2, 10)
 
 
-@task()
-def rescue_abandoned(email_id, claimed_at):
-    """The watchdog of one claim: if that claim's attempt never finished (its
-    worker died), queue the email again. It waits out a database outage: it
-    is the only task left that would ever look at that email."""
-
-    def requeue():
-        with transaction.atomic():
-            requeued = OutboundEmail.objects.filter(
-                pk=email_id, status=EmailStatus.SENDING, claimed_at=claimed_at
-            ).update(status=EmailStatus.QUEUED, next_attempt_at=None)
-            if requeued:
-                deliver.enqueue(email_id)
-        return requeued
-
-    if _through_outages(requeue):
-        logger.warning("Email %s was abandoned by a worker that stopped; queued again", email_id)
-        return "requeued"
-    return "finished"
-
-
-def requeue_unsent():
-    """Give every queued email a delivery task again (at its retry time):
-    the one it had may have been taken by a worker that died before it could
-    claim the email. Returns how many."""
-    count = 0
-    for email_id, next_attempt in OutboundEmail.objects.filter(status=EmailStatus.QUEUED).values_list(
-        "pk", "next_attempt_at"
-    ):
-        task = deliver.using(run_after=next_attempt) if next_attempt else deliver
-        task.enqueue(email_id)
-        count += 1
-    return count
-
-
-def wake_waiting_retries():
-    """The mail server is back (an email that had failed went through): bring
-    every retry still waiting out of its back-off, so the backlog goes now
-    rather than hours later. Returns how many were woken."""
+def _wake_waiting_retries():
+    """The mail server is back: make every email waiting out its back-off due
+    now, with a task of its own, so the backlog goes at once."""
     now = timezone.now()
+    waiting = OutboundEmail.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now)
     with transaction.atomic():
-        woken = DBTaskResult.objects.filter(
-            status=TaskResultStatus.READY, task_path=deliver.module_path, run_after__gt=now
-        ).update(run_after=now)
-        OutboundEmail.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now).update(
-            next_attempt_at=now
-        )
+        woken = list(waiting.values_list("pk", flat=True))
+        waiting.filter(pk__in=woken).update(next_attempt_at=now)
+        for email_id in woken:
+            deliver.enqueue(email_id)
     if woken:
-        logger.info("Mail server reachable again: %d waiting email(s) due now", woken)
-    return woken
+        logger.info("Mail server reachable again: %d waiting email(s) due now", len(woken))
 
 
 def _error_kind(exc):
@@ -275,20 +197,44 @@ def _after_failure(email, exc):
     return "retry"
 
 
+def sweep():
+    """The one recovery path, run every minute: queue again the emails a dead
+    worker left "sending", and give every due queued email with no task
+    waiting to run it a new one (an extra task is harmless: only one can claim
+    the email). Returns (requeued, given a task)."""
+    now = timezone.now()
+    requeued = OutboundEmail.objects.filter(
+        status=EmailStatus.SENDING, claimed_at__lt=_abandoned_before(now)
+    ).update(status=EmailStatus.QUEUED, next_attempt_at=None)
+    if requeued:
+        logger.warning("%d email(s) abandoned by a worker that stopped; queued again", requeued)
+    # Read only: the delivery tasks due to run now, by the email they are for.
+    waiting = {
+        args_kwargs["args"][0]
+        for args_kwargs in DBTaskResult.objects.ready()
+        .filter(task_path=deliver.module_path)
+        .values_list("args_kwargs", flat=True)
+    }
+    taskless = [pk for pk in _due(now).values_list("pk", flat=True) if pk not in waiting]
+    for email_id in taskless:
+        deliver.enqueue(email_id)
+    return requeued, len(taskless)
+
+
 def send_again(emails):
-    """Queue the chosen emails once more: failed ones, or ones stuck
-    "sending", are retried from the start; a sent one is sent as a new copy.
-    Returns how many were queued."""
+    """Queue the chosen emails once more: failed ones, or ones a dead worker
+    left "sending", are retried from the start; a sent one is sent as a new
+    copy. Returns how many were queued."""
     count = 0
-    stale_before = timezone.now() - STALE_SENDING
     for email in emails:
         with transaction.atomic():
             if email.status == EmailStatus.SENT:
-                queue_email(email.kind, email.request, appointment=email.appointment, site_url=email.site_url)
+                queue_email(email.kind, email.request, appointment=email.appointment)
             else:
+                being_sent = Q(status=EmailStatus.SENDING, claimed_at__gte=_abandoned_before(timezone.now()))
                 updated = (
                     OutboundEmail.objects.filter(pk=email.pk)
-                    .exclude(status=EmailStatus.SENDING, claimed_at__gt=stale_before)
+                    .exclude(being_sent)
                     .update(status=EmailStatus.QUEUED, attempts=0, last_error="", next_attempt_at=None)
                 )
                 if not updated:
@@ -319,78 +265,3 @@ def queue_due_reminders(now=None):
             continue  # another run queued it a moment ago
         queued += 1
     return queued
-
-
-# ---- Building the messages ----
-
-SUBJECTS = {
-    Kind.ACKNOWLEDGEMENT: "Your request to {clinic}",
-    Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
-    Kind.RESCHEDULE: "Your appointment at {clinic} has changed",
-    Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
-    Kind.REMINDER: "Reminder: your appointment at {clinic}",
-}
-APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
-
-
-def _site_url_seen_before(consultation):
-    """Jobs without a web request (the reminder command) have no address for
-    links; without SITE_URL, use the one the request's earlier emails used."""
-    earlier = consultation.outbound_emails.exclude(site_url="").order_by("-pk").first()
-    return earlier.site_url if earlier else ""
-
-
-def _clinic_inbox(profile):
-    return getattr(settings, "CLINIC_INBOX_EMAIL", "") or profile.email
-
-
-def build_message(email):
-    """The message for an OutboundEmail as things stand now, or None when it is
-    no longer wanted (the request was erased; the appointment it reminds of or
-    confirms was cancelled meanwhile)."""
-    consultation, appointment = email.request, email.appointment
-    if consultation.erased_at and not email.to_clinic:
-        return None
-    if email.kind in APPOINTMENT_KINDS:
-        if appointment is None:
-            return None
-        live_kinds = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
-        if email.kind in live_kinds and not appointment.is_live:
-            return None
-        if email.kind == Kind.REMINDER and appointment.start != email.reminder_for:
-            return None
-    profile = ClinicProfile.load()
-    site_url = email.site_url or getattr(settings, "SITE_URL", "") or _site_url_seen_before(consultation)
-    context = {"clinic": profile, "consultation": consultation, "appointment": appointment}
-    if email.to_clinic:
-        path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
-        context["admin_url"] = f"{site_url.rstrip('/')}{path}"
-        prefix = "Urgent: new" if consultation.urgent else "New"
-        subject = f"{prefix} consultation request {consultation.reference}"
-        return _message(subject, "new_request", context, to=[_clinic_inbox(profile)])
-    context["status_url"] = tokens.status_url(consultation, site_url)
-    if appointment is not None:
-        local_start = timezone.localtime(appointment.start)
-        context["when"] = date_format(local_start, "l j F Y, g:i A")
-    template = "acknowledgement" if email.kind == Kind.ACKNOWLEDGEMENT else f"appointment_{email.kind}"
-    message = _message(
-        SUBJECTS[email.kind].format(clinic=profile.name),
-        template,
-        context,
-        to=[consultation.email],
-        reply_to=[profile.email],
-    )
-    if appointment is not None and email.kind != Kind.REMINDER:
-        ics = calendar.appointment_calendar(
-            appointment, profile, site_url=site_url, status_url=context["status_url"]
-        )
-        message.attach("appointment.ics", ics, "text/calendar")
-    return message
-
-
-def _message(subject, template, context, to, reply_to=None):
-    text = render_to_string(f"emails/{template}.txt", context)
-    html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=to, reply_to=reply_to)
-    message.attach_alternative(html, "text/html")
-    return message

@@ -1,63 +1,67 @@
-"""The business rules of a booking: how a request is saved and what follows."""
+"""The one way in for every change of state of a request or an appointment.
+Views, admin and commands call these functions, never the models' transition
+methods or the outbox directly: each records who did it in the history and
+queues the emails the change causes, in the same transaction.
+
+Scheduling rules: a specialist is never booked twice for the same time
+(checked here for a friendly message, and guaranteed by the database, see
+migration 0004); appointments fall inside the specialist's working hours and
+not on a day off, unless staff explicitly override that; a request has at most
+one live appointment."""
 
 import logging
+from datetime import timedelta
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
-from clinic.models import ClinicProfile
+from clinic.models import ClinicProfile, Specialist
 
 from . import outbox
-from .models import ConsultationRequest, InternalNote, OutboundEmail, generate_reference
-from .scheduling import cancel_appointment, close_appointment, reschedule_appointment, schedule_appointment
-
-__all__ = [
-    "add_note",
-    "cancel_appointment",
-    "close_appointment",
-    "find_submitted",
-    "reschedule_appointment",
-    "schedule_appointment",
-    "submit_request",
-]
+from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
+from .models.requests import CAMPAIGN_FIELDS, generate_reference
 
 logger = logging.getLogger(__name__)
 
+Status = ConsultationRequest.Status
+Kind = OutboundEmail.Kind
 REFERENCE_ATTEMPTS = 5
+DEFAULT_DURATION = timedelta(minutes=50)
+OVERLAP_MESSAGE = (
+    "{specialist} already has an appointment that overlaps this time. Please choose another time."
+)
+OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
+ERASED_NOTE = "(erased)"
+# The visitor's own words and details, blanked in the request and its history.
+PERSONAL_FIELDS = dict.fromkeys(["name", "email", "phone", "message", *CAMPAIGN_FIELDS], "")
 
 
-def submit_request(consultation, *, site_url="", automated=False):
+# ---- Requests ----
+
+
+def submit_request(consultation, *, automated=False):
     """Save a new request with its consent record and queue its emails, all in
     one transaction. Returns (request, created): a second submission of the same
     form returns the request the first one saved.
 
     A request that looks automated (see the form) is stored as spam, so staff
     can still find it if a person was wrongly caught, and no email goes out."""
-    profile = ClinicProfile.load()
-    consultation.consent_notice_version = profile.privacy_notice_version
+    consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     consultation.consented_at = timezone.now()
     consultation.urgent = consultation.safe_now == ConsultationRequest.SafeNow.NO
     if automated:
-        consultation.status = ConsultationRequest.Status.SPAM
+        consultation.status = Status.SPAM
         consultation.spam_at = consultation.consented_at
         consultation.urgent = False
-    site_url = site_url or getattr(settings, "SITE_URL", "")
     for _ in range(REFERENCE_ATTEMPTS):
         consultation.reference = generate_reference()
         try:
             with transaction.atomic():
                 consultation.save(force_insert=True)
-                # Recorded and enqueued inside this transaction: the emails
-                # exist exactly when the request does, and the worker sends
-                # them, retrying while the mail server is away (bookings.outbox).
-                # A request that looks automated gets none.
                 if not automated:
-                    outbox.queue_emails(
-                        [OutboundEmail.Kind.ACKNOWLEDGEMENT, OutboundEmail.Kind.NEW_REQUEST],
-                        consultation,
-                        site_url=site_url,
-                    )
+                    outbox.queue_emails([Kind.ACKNOWLEDGEMENT, Kind.NEW_REQUEST], consultation)
         except IntegrityError:
             consultation.pk = None
             existing = ConsultationRequest.objects.filter(submission_key=consultation.submission_key).first()
@@ -71,20 +75,265 @@ def submit_request(consultation, *, site_url="", automated=False):
     raise RuntimeError("Could not find a free reference")
 
 
-def find_submitted(submission_key):
-    return ConsultationRequest.objects.filter(submission_key=submission_key).first()
+def change_status(consultation, status, *, user):
+    """Move one request on (contacted, spam, cancelled, ...); raises
+    InvalidTransition when the workflow does not allow it."""
+    consultation.transition_to(status, user=user)
+
+
+def change_status_of_all(consultations, status, *, user):
+    """The bulk twin: requests that may not move to `status` are left alone.
+    Returns how many changed."""
+    return consultations.transition_to(status, user=user)
+
+
+def assign(consultation, assignee, *, by):
+    consultation.assign(assignee, by=by)
+
+
+def assign_all(consultations, assignee):
+    return consultations.assign_to(assignee)
 
 
 @transaction.atomic
 def add_note(consultation, author, text):
     note = InternalNote.objects.create(request=consultation, author=author, text=text)
-    record_note(consultation, author)
-    return note
-
-
-def record_note(consultation, author):
-    """Put "internal note added" in the request's history, so the history page
-    tells the whole story of who did what."""
+    # "Internal note added" in the request's history, so the history page
+    # tells the whole story of who did what.
     consultation._change_reason = "Internal note added"
     consultation._history_user = author
     consultation.save(update_fields=["updated"])
+    return note
+
+
+@transaction.atomic
+def cancel_by_visitor(consultation, reason=""):
+    """The visitor cancels from their own page. Returns whether an appointment
+    was cancelled (and so a calendar update emailed)."""
+    emailed = False
+    for appointment in consultation.appointments.live():
+        emailed |= cancel_appointment(appointment, reason=reason, by_visitor=True)
+    consultation.transition_to(Status.CANCELLED)
+    InternalNote.objects.create(
+        request=consultation,
+        text="Cancelled by the visitor." + (f" Their reason: {reason}" if reason else ""),
+    )
+    logger.info("Request %s cancelled by the visitor", consultation.reference)
+    return emailed
+
+
+@transaction.atomic
+def withdraw_consent(consultation):
+    """The visitor withdraws consent: any appointment is cancelled, the request
+    closed, and their details erased."""
+    for appointment in consultation.appointments.live():
+        cancel_appointment(appointment, by_visitor=True)
+    if consultation.can_transition_to(Status.CANCELLED):
+        consultation.transition_to(Status.CANCELLED)
+    erase(consultation, reason="consent withdrawn by the visitor")
+
+
+@transaction.atomic
+def erase(consultation, *, reason, user=None):
+    """Erase what identifies the visitor, keeping what the clinic may count.
+    Gone: name, email, phone, message, campaign tags, every free-text field
+    (staff notes, cancellation reasons), in the history too. Kept: reference,
+    status and its dates, topic, mode, preferred times, urgency, source article,
+    appointments' times, and a history entry saying when and why. Returns False
+    if it was erased already."""
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.erased_at:
+        return False
+    ConsultationRequest.history.filter(id=consultation.pk).update(**PERSONAL_FIELDS)
+    InternalNote.objects.filter(request=consultation).update(text=ERASED_NOTE)
+    Appointment.objects.filter(request=consultation).update(cancellation_reason="")
+    Appointment.history.filter(request_id=consultation.pk).update(cancellation_reason="")
+    for field, value in PERSONAL_FIELDS.items():
+        setattr(consultation, field, value)
+    consultation.access_key = ""
+    consultation.erased_at = timezone.now()
+    _history(consultation, f"Personal details erased ({reason})", user)
+    consultation.save(update_fields=[*PERSONAL_FIELDS, "access_key", "erased_at", "updated"])
+    logger.info("Request %s anonymised (%s)", consultation.reference, reason)
+    return True
+
+
+# ---- Appointments ----
+
+
+def outside_working_hours(specialist, start, end):
+    """Why [start, end) is outside the specialist's working time, or None."""
+    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
+    day = local_start.date()
+    if local_end.date() != day and local_end.time() != local_end.time().min:
+        return f"The appointment runs past midnight. {OVERRIDE_HINT}"
+    if DayOff.objects.filter(specialist=specialist, date=day).exists():
+        return f"{specialist} has a day off on {date_format(day, 'l j F')}. {OVERRIDE_HINT}"
+    blocks = list(WorkingHours.objects.filter(specialist=specialist, weekday=day.weekday()))
+    end_time = local_end.time() if local_end.date() == day else local_end.time().max
+    if any(block.start <= local_start.time() and end_time <= block.end for block in blocks):
+        return None
+    hours = ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in blocks) or "no working hours"
+    return (
+        f"This is outside {specialist}'s working hours on {date_format(day, 'l')}s ({hours}). {OVERRIDE_HINT}"
+    )
+
+
+def _lock_calendar(specialist):
+    """Take the specialist's row lock for the rest of the transaction, so two
+    people booking the same specialist take turns: the second sees the first's
+    appointment and gets the friendly message. (Without it, two inserts checked
+    by the exclusion constraint at the same moment can deadlock on PostgreSQL.)
+    SQLite needs nothing: its writers already take turns."""
+    Specialist.objects.select_for_update(no_key=True).filter(pk=specialist.pk).exists()
+
+
+def _check_time(specialist, start, end, *, override_hours, exclude_pk=None):
+    if start < timezone.now():
+        raise ValidationError({"start": "The appointment must be in the future."})
+    if not override_hours:
+        problem = outside_working_hours(specialist, start, end)
+        if problem:
+            raise ValidationError({"start": problem})
+    clashes = Appointment.objects.overlapping(specialist, start, end)
+    if exclude_pk is not None:
+        clashes = clashes.exclude(pk=exclude_pk)
+    if clashes.exists():
+        raise ValidationError({"start": OVERLAP_MESSAGE.format(specialist=specialist)})
+
+
+def _save_guarded(appointment, specialist, **save_kwargs):
+    """Save, turning the database's overlap guard into the same friendly error
+    a second receptionist would have seen had they been a moment later."""
+    try:
+        with transaction.atomic():
+            appointment.save(**save_kwargs)
+    except (IntegrityError, OperationalError) as exc:
+        # PostgreSQL may also end two simultaneous overlapping inserts with a
+        # deadlock (40P01) rather than a constraint violation.
+        if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
+            raise
+        logger.info("Overlap guard refused an appointment for specialist %s", specialist.pk)
+        raise ValidationError({"start": OVERLAP_MESSAGE.format(specialist=specialist)}) from exc
+
+
+def _history(obj, reason, user):
+    obj._change_reason = reason
+    if user is not None:
+        obj._history_user = user
+
+
+@transaction.atomic
+def schedule_appointment(
+    consultation,
+    *,
+    specialist,
+    start,
+    duration=DEFAULT_DURATION,
+    mode=None,
+    location="",
+    video_link="",
+    override_hours=False,
+    user=None,
+):
+    """Book the request in with a specialist; moves the request to "scheduled"
+    and queues the confirmation email with its calendar file."""
+    # Locks the request, so two people scheduling it at once give it one appointment.
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    if not consultation.is_schedulable:
+        raise ValidationError(
+            {"request": f"A {consultation.get_status_display().lower()} request cannot be scheduled."}
+        )
+    if consultation.appointments.live().exists():
+        raise ValidationError(
+            {"request": "This request already has an appointment. Reschedule that one instead."}
+        )
+    end = start + duration
+    _lock_calendar(specialist)
+    _check_time(specialist, start, end, override_hours=override_hours)
+    appointment = Appointment(
+        request=consultation,
+        specialist=specialist,
+        start=start,
+        end=end,
+        mode=mode or consultation.mode,
+        location=location,
+        video_link=video_link,
+    )
+    _history(appointment, "Scheduled", user)
+    _save_guarded(appointment, specialist, force_insert=True)
+    if consultation.status != Status.SCHEDULED:
+        consultation.transition_to(Status.SCHEDULED, user=user)
+    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
+    logger.info("Appointment %s scheduled for request %s", appointment.pk, consultation.reference)
+    return appointment
+
+
+@transaction.atomic
+def reschedule_appointment(
+    appointment,
+    *,
+    start,
+    duration=None,
+    specialist=None,
+    mode=None,
+    location=None,
+    video_link=None,
+    override_hours=False,
+    user=None,
+):
+    """Move a live appointment or change its details; the visitor gets an
+    updated calendar event (same UID, higher SEQUENCE)."""
+    current = Appointment.objects.select_for_update().select_related("specialist").get(pk=appointment.pk)
+    if not current.is_live:
+        raise ValidationError("Only a booked appointment can be rescheduled.")
+    specialist = specialist or current.specialist
+    duration = duration or current.duration
+    end = start + duration
+    moved = (start, end, specialist.pk) != (current.start, current.end, current.specialist_id)
+    if moved:
+        _lock_calendar(specialist)
+        _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)
+    current.specialist, current.start, current.end = specialist, start, end
+    for name, value in [("mode", mode), ("location", location), ("video_link", video_link)]:
+        if value is not None:
+            setattr(current, name, value)
+    current.sequence += 1
+    _history(current, "Rescheduled" if moved else "Details changed", user)
+    _save_guarded(current, specialist)
+    outbox.queue_email(Kind.RESCHEDULE, current.request, appointment=current)
+    logger.info("Appointment %s rescheduled", current.pk)
+    return current
+
+
+@transaction.atomic
+def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
+    """Cancel a live appointment, keeping it (and its history) on record; the
+    visitor gets a cancelling calendar event. Returns False if it was not live."""
+    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if not current.is_live:
+        return False
+    current.status = Appointment.Status.CANCELLED
+    current.cancellation_reason = reason[:500]
+    current.sequence += 1
+    _history(current, "Cancelled by the visitor" if by_visitor else "Cancelled", user)
+    current.save(update_fields=["status", "cancellation_reason", "sequence"])
+    outbox.queue_email(Kind.CANCELLATION, current.request, appointment=current)
+    logger.info("Appointment %s cancelled", current.pk)
+    return True
+
+
+@transaction.atomic
+def close_appointment(appointment, status, *, user=None):
+    """Record how a booked appointment ended (completed or no-show), and move
+    the request the same way."""
+    current = Appointment.objects.select_for_update().select_related("request").get(pk=appointment.pk)
+    if not current.is_live:
+        return False
+    current.status = status
+    _history(current, f"Marked {Appointment.Status(status).label.lower()}", user)
+    current.save(update_fields=["status"])
+    # The appointment's and the request's statuses share their values.
+    if current.request.can_transition_to(status):
+        current.request.transition_to(status, user=user)
+    return True

@@ -1,4 +1,12 @@
+"""The visitor's pages: the booking form and its thank-you page, and the pages
+opened from the signed link in every email (see the request and any
+appointment, cancel, or withdraw consent and have the details erased; no
+login: the link is the key, bookings.tokens). None of them may be stored by a
+browser or a proxy, and every page works without JavaScript."""
+
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -9,9 +17,11 @@ from django_ratelimit.core import is_ratelimited
 
 from clinic.net import client_ip
 
-from . import services
+from . import services, tokens
 from .forms import ConsultationRequestForm
+from .models import ConsultationRequest
 
+Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
 # Long enough to come back to the tab; short enough that an old link shows nothing.
 THANKS_MAX_AGE = 6 * 60 * 60
@@ -31,8 +41,9 @@ class BookView(FormView):
 
     def post(self, request, *args, **kwargs):
         # Every POST counts, valid or not, per visitor address, in the shared
-        # cache (Redis across machines).
-        limited = is_ratelimited(
+        # cache (Redis across machines); except that someone who says they
+        # are not safe right now is never turned away.
+        limited = request.POST.get("safe_now") != ConsultationRequest.SafeNow.NO and is_ratelimited(
             request,
             group="bookings:book",
             key=lambda _group, req: client_ip(req),
@@ -52,11 +63,7 @@ class BookView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        consultation, _ = services.submit_request(
-            form.save(commit=False),
-            site_url=self.request.build_absolute_uri("/"),
-            automated=form.looks_automated,
-        )
+        consultation, _ = services.submit_request(form.save(commit=False), automated=form.looks_automated)
         # A bot sees the same thank-you page as a person, and learns nothing.
         # Post/Redirect/Get to a page only the sender can open: the link is
         # signed and carries the random submission key, not the reference.
@@ -71,8 +78,121 @@ class ThanksView(TemplateView):
         try:
             key = signing.loads(kwargs["token"], salt=THANKS_SALT, max_age=THANKS_MAX_AGE)
         except signing.BadSignature:
-            return self.render_to_response({"expired": True}, status=404)
-        consultation = services.find_submitted(key)
+            key = None
+        consultation = ConsultationRequest.objects.filter(submission_key=key, erased_at__isnull=True).first()
         if consultation is None:
             return self.render_to_response({"expired": True}, status=404)
         return self.render_to_response({"consultation": consultation, "book_url": reverse("bookings:book")})
+
+
+# ---- The visitor's own pages, from the signed link ----
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Would you like to tell us why? (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Please do not include medical details.",
+    )
+
+
+class EraseForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I understand: my details will be erased, and any appointment will be cancelled.",
+        error_messages={"required": "Please tick the box to confirm."},
+    )
+
+
+class PrivatePageMixin:
+    """Never stored by browsers or proxies, never indexed."""
+
+    @method_decorator(never_cache)
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        # The link is the key: never send it to another site as a Referer.
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+
+class TokenMixin(PrivatePageMixin):
+    def dispatch(self, request, *args, **kwargs):
+        self.consultation = tokens.find_request(kwargs["token"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.consultation is None:
+            return link_not_valid(request)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.consultation is None:
+            return link_not_valid(request)
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["consultation"] = self.consultation
+        context["token"] = self.kwargs["token"]
+        return context
+
+
+def link_not_valid(request):
+    response = TemplateView.as_view(template_name="bookings/status/invalid.html")(request)
+    response.status_code = 404
+    return response
+
+
+def status_context(consultation):
+    appointments = list(consultation.appointments.select_related("specialist"))
+    return {
+        "appointment": next((a for a in appointments if a.is_live), None),
+        "past_appointments": [a for a in appointments if not a.is_live],
+        "can_cancel": consultation.can_transition_to(Status.CANCELLED),
+        "cancel_form": CancelForm(),
+    }
+
+
+class StatusView(TokenMixin, TemplateView):
+    template_name = "bookings/status/detail.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **status_context(self.consultation)}
+
+
+class CancelView(TokenMixin, FormView):
+    form_class = CancelForm
+    template_name = "bookings/status/detail.html"
+    http_method_names = ["post"]
+
+    def form_invalid(self, form):
+        context = {**self.get_context_data(), **status_context(self.consultation), "cancel_form": form}
+        return self.render_to_response(context, status=400)
+
+    def form_valid(self, form):
+        if not self.consultation.can_transition_to(Status.CANCELLED):
+            messages.info(self.request, "This request is already closed, so there is nothing to cancel.")
+            return redirect("bookings:status", token=self.kwargs["token"])
+        emailed = services.cancel_by_visitor(self.consultation, form.cleaned_data["reason"].strip())
+        notice = "Your request is cancelled."
+        if emailed:
+            notice += " We have emailed you a confirmation for your calendar."
+        messages.success(self.request, notice)
+        return redirect("bookings:status", token=self.kwargs["token"])
+
+
+class EraseView(TokenMixin, FormView):
+    """Withdraw consent: first a page that says what will happen, then the POST."""
+
+    form_class = EraseForm
+    template_name = "bookings/status/erase.html"
+
+    def form_valid(self, form):
+        services.withdraw_consent(self.consultation)
+        return redirect("bookings:erased")
+
+
+class ErasedView(PrivatePageMixin, TemplateView):
+    template_name = "bookings/status/erased.html"

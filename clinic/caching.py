@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.module_loading import import_string
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csrf import csrf_protect
@@ -24,23 +24,26 @@ PAGES = "pages"
 
 
 def page_lifetime():
-    """Seconds a page made now may be kept."""
+    """Seconds a page made now may be kept (0: not at all)."""
     seconds = settings.PAGE_CACHE_SECONDS
     next_change = import_string(settings.PAGE_CACHE_NEXT_CHANGE)()
     if next_change is not None:
         seconds = min(seconds, ceil((next_change - timezone.now()).total_seconds()))
-    return max(seconds, 1)
+    return max(seconds, 0)
 
 
 def public_page(view):
-    """Cache the view's pages for anonymous visitors (Vary: Cookie keeps signed-in
-    staff and visitors with a pending message apart). csrf_protect sets a CSRF
-    cookie before the page is stored, so a page holding a form is never kept."""
+    """Cache the view's pages for anonymous visitors (Vary: Cookie keeps visitors
+    with a pending message apart). csrf_protect sets a CSRF cookie before the
+    page is stored, so a page holding a form is never kept."""
 
     @wraps(view)
     def view_with_lifetime(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        if response.status_code == 200:
+        if request.user.is_authenticated:
+            # Staff see their own edits at once, and their pages are kept nowhere.
+            add_never_cache_headers(response)
+        elif response.status_code == 200:
             # cache_page (no timeout of its own) keeps the page exactly this long.
             patch_cache_control(response, public=True, max_age=page_lifetime())
         return response

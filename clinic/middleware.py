@@ -78,3 +78,21 @@ class CanonicalHostMiddleware:
         ):
             return HttpResponsePermanentRedirect(absolute_url(request.get_full_path()))
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a body larger than DJANGO_MAX_REQUEST_BYTES (413) before anything
+    reads it. Django's own limit counts form fields only, not uploaded files,
+    and only while it parses the body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # as Django reads a malformed length: no body
+        if length > settings.MAX_REQUEST_BYTES:
+            return HttpResponse(render_to_string("errors/413.html"), status=413)
+        return self.get_response(request)

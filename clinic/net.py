@@ -1,5 +1,6 @@
+import ipaddress
+
 from django.conf import settings
-from ipware import get_client_ip
 
 
 def client_ip(request):
@@ -7,13 +8,19 @@ def client_ip(request):
 
     X-Forwarded-For is believed only when the request comes straight from one of
     our own proxies (TRUSTED_PROXY_IPS); anyone else could write that header.
-    The right-most entry is the one our proxy appended, so a client cannot
-    choose it by sending a forged header of its own.
+    The client is then the last entry, the one our proxy appended, whatever kind
+    of address it is (private, loopback, carrier-grade NAT): every entry to its
+    left was written by the client and proves nothing. An entry that is not an
+    address at all falls back to the proxy's own address.
     """
     remote = request.META.get("REMOTE_ADDR", "")
     if remote not in settings.TRUSTED_PROXY_IPS:
         return remote
-    forwarded, _routable = get_client_ip(
-        request, proxy_order="right-most", request_header_order=["HTTP_X_FORWARDED_FOR"]
-    )
-    return forwarded or remote
+    last = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+    if last.startswith("[") and last.endswith("]"):
+        last = last[1:-1]
+    try:
+        # Normalised, so one IPv6 address spelled two ways is one visitor.
+        return str(ipaddress.ip_address(last))
+    except ValueError:
+        return remote

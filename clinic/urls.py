@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
+from articles.media import article_image
 from articles.sitemaps import ArticleSitemap, TopicSitemap
 
 from . import views
@@ -27,6 +28,10 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
 ]
 
+# Article images only once an article showing them is published; answered
+# here even when the proxy serves the rest of /media/, so that it can pass
+# /media/articles/ on to us.
+urlpatterns += [re_path(r"^media/(?P<path>articles/.*)$", article_image)]
 if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),

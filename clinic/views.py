@@ -59,9 +59,11 @@ def healthz(request):
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
+    # The admin's address is not named here, where anyone can read it; its
+    # pages ask not to be indexed themselves (templates/admin/base_site.html).
     lines = [
         "User-agent: *",
-        f"Disallow: {reverse('admin:index')}",
+        "Disallow:",
         "",
         f"Sitemap: {absolute_url(reverse('sitemap'))}",
     ]

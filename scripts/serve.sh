@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serves the site with gunicorn and runs the task worker beside it.
-# Ctrl-C (or any signal) stops both.
+# Serves the site with gunicorn and runs the task worker and the outbox sweep
+# beside it. Ctrl-C (or any signal) stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -19,8 +19,8 @@ trap stop INT TERM EXIT
 worker_loop() {
   trap 'kill -TERM "$child" 2>/dev/null; wait "$child" 2>/dev/null; exit 0' TERM INT
   while true; do
-    # Emails whose task went down with a previous worker get a new one.
-    "$PY" manage.py requeue_unsent_emails || true
+    # Emails a previous worker left unsent go back to the queue first.
+    "$PY" manage.py sweep_outbox >/dev/null || true
     "$PY" manage.py db_worker --queue-name default &
     child=$!
     wait "$child" || true
@@ -29,6 +29,19 @@ worker_loop() {
   done
 }
 worker_loop &
+pids+=($!)
+# The outbox's recovery, as cron or a systemd timer runs it in production.
+sweep_loop() {
+  nap=
+  trap 'kill -TERM "$nap" 2>/dev/null; exit 0' TERM INT
+  while true; do
+    sleep 60 &
+    nap=$!
+    wait "$nap" || true
+    "$PY" manage.py sweep_outbox >/dev/null || true
+  done
+}
+sweep_loop &
 pids+=($!)
 .venv/bin/gunicorn clinic.wsgi:application -c gunicorn.conf.py &
 pids+=($!)

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from django import template
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -21,20 +21,13 @@ def booking_dashboard(context):
     request = context.get("request")
     if request is None or not request.user.has_perm("bookings.view_consultationrequest"):
         return None
-    hours = ClinicProfile.load().response_time_hours
-    now = timezone.now()
     requests = ConsultationRequest.objects.all()
-    counts = requests.aggregate(
-        new=Count("pk", filter=Q(status=ConsultationRequest.Status.NEW)),
-        urgent=Count("pk", filter=Q(urgent=True, status__in=ConsultationRequest.OPEN_STATUSES)),
-        overdue=Count(
-            "pk", filter=Q(status=ConsultationRequest.Status.NEW, created__lt=now - timedelta(hours=hours))
-        ),
-    )
-    weeks = weekly_counts(now)
+    weeks = weekly_counts(timezone.now())
     return {
-        **counts,
-        "hours": hours,
+        "new": requests.awaiting_contact().count(),
+        "urgent": requests.urgent_open().count(),
+        "overdue": requests.overdue().count(),
+        "hours": ClinicProfile.load().response_time_hours,
         "today": Appointment.objects.today().count(),
         "weeks": weeks,
         "weeks_total": sum(week["count"] for week in weeks),

@@ -23,7 +23,8 @@ INSTALLED_APPS = [
     "clinic",
     "articles",
     "bookings",
-    "django.contrib.admin",
+    # django.contrib.admin, with the clinic's admin site (clinic/admin_site.py).
+    "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -40,12 +41,16 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_ratelimit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.CanonicalHostMiddleware",
+    # Refuses an oversized body before anything parses it.
+    "clinic.middleware.RequestSizeLimitMiddleware",
     # Static files are answered here, as WhiteNoise advises, before the CSP and
     # Permissions-Policy headers below: stylesheets, scripts and our own
     # images need neither.
@@ -59,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells whether a signed-in user also gave a code from their authenticator app.
+    "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -143,7 +150,8 @@ else:
     }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # How long a public page may be kept, by us and by proxies and browsers
-# (less when a scheduled article goes live sooner): clinic/caching.py.
+# (less when a scheduled article goes live sooner; 0 turns caching off):
+# clinic/caching.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
 # When the next scheduled change of public pages is due (a datetime or None).
 PAGE_CACHE_NEXT_CHANGE = "articles.models.next_publication"
@@ -249,6 +257,13 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 # Proxies whose X-Forwarded-For we believe (the load balancer's addresses).
 TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
 
+# Staff sign in to the admin with a password and a code from an authenticator
+# app (TOTP, django-otp). Production requires it; here it is off unless set,
+# so `make run` and the tests sign in with a password.
+ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", False)
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Clinic admin")
+
 # Staff sessions: end after 30 minutes idle (the cookie's age, renewed on every
 # request) and 12 hours after login whatever the activity.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
@@ -301,7 +316,9 @@ PERMISSIONS_POLICY = {
         "xr-spatial-tracking",
     ]
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 2_621_440)
+# The largest request body accepted, uploads included (RequestSizeLimitMiddleware).
+MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
 LOGGING = {
     "version": 1,

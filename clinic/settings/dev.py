@@ -6,13 +6,17 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 from .env import env_str
 
+# var/ holds the SQLite database and the emails, health data: its owner's
+# alone, whatever the umask (a folder made before this rule too).
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+VAR_DIR.chmod(0o700)
+
 
 def _local_secret_key():
     # A key generated once per checkout and kept in var/, so sessions survive
     # restarts without a secret ever being committed.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
         key_file.chmod(0o600)
     return key_file.read_text().strip()

@@ -17,6 +17,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# A guessed or leaked password alone opens nothing (check --deploy warns if
+# DJANGO_ADMIN_REQUIRE_2FA=0 turns this off).
+ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 if not SECURE_HSTS_PRELOAD:

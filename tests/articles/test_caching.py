@@ -92,10 +92,14 @@ def test_no_page_is_kept_past_the_next_scheduled_publication(client, article):
     assert "Coming soon" in client.get(reverse("articles:list")).content.decode()
 
 
-def test_signed_in_staff_are_not_served_the_anonymous_copy(client, admin_client, article):
+def test_signed_in_staff_get_fresh_pages_that_nobody_keeps(client, admin_client, article):
     client.get(article.get_absolute_url())
     Article.objects.filter(pk=article.pk).update(title="Changed without saving")
-    assert "Changed without saving" in admin_client.get(article.get_absolute_url()).content.decode()
+    staff_page = admin_client.get(article.get_absolute_url())
+    assert "Changed without saving" in staff_page.content.decode()
+    assert "no-store" in staff_page["Cache-Control"] and "private" in staff_page["Cache-Control"]
+    Article.objects.filter(pk=article.pk).update(title="Changed again")
+    assert "Changed again" in admin_client.get(article.get_absolute_url()).content.decode()
 
 
 def test_errors_and_redirects_are_not_cached(client, article):
@@ -186,3 +190,10 @@ def test_each_page_of_a_list_has_one_address(client, asked, canonical):
     expected = reverse("articles:list") + ("" if canonical == "?page=1" else canonical)
     assert response["Location"] == expected
     assert client.get(reverse("articles:list") + "?page=2").status_code == 200
+
+
+def test_page_cache_seconds_zero_turns_caching_off(client, article, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    first = client.get(article.get_absolute_url())
+    assert "max-age=0" in first["Cache-Control"]
+    assert queries_for(client, article.get_absolute_url()) > 0

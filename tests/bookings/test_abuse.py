@@ -109,3 +109,11 @@ def test_a_forged_forwarded_header_does_not_escape_the_limit(client, strict_rate
         ).status_code
         == 429
     )
+
+
+def test_someone_not_safe_right_now_is_never_refused_by_the_limit(client, strict_rate):
+    for n in range(4):
+        client.post(BOOK_URL, form_data(email=f"p{n}@example.com"), REMOTE_ADDR="203.0.113.5")
+    assert client.post(BOOK_URL, form_data(), REMOTE_ADDR="203.0.113.5").status_code == 429
+    thanks_url_of(client.post(BOOK_URL, form_data(safe_now="no"), REMOTE_ADDR="203.0.113.5"))
+    assert ConsultationRequest.objects.filter(safe_now="no", urgent=True).count() == 1

@@ -186,10 +186,17 @@ def test_closing_an_appointment_moves_the_request(specialist):
 # ---- The admin ----
 
 
-def admin_form(consultation, specialist, start, **extra):
+def schedule_url(consultation):
+    return f"/admin/bookings/appointment/schedule/{consultation.pk}/"
+
+
+def reschedule_url(appointment):
+    return f"/admin/bookings/appointment/{appointment.pk}/reschedule/"
+
+
+def admin_form(specialist, start, **extra):
     local = start.astimezone(start.tzinfo)
     data = {
-        "request": consultation.pk,
         "specialist": specialist.pk,
         "start_0": f"{local:%Y-%m-%d}",
         "start_1": f"{local:%H:%M}",
@@ -202,35 +209,63 @@ def admin_form(consultation, specialist, start, **extra):
     return data
 
 
-def test_admin_schedules_and_shows_clashes_as_a_message(admin_client, specialist):
-    url = "/admin/bookings/appointment/add/"
+def start_errors(response):
+    return response.context["adminform"].form.errors.get("start", [])
+
+
+def test_admin_schedules_and_shows_clashes_beside_the_field(admin_client, specialist):
     first = ConsultationRequestFactory()
-    response = admin_client.post(url, admin_form(first, specialist, clinic_time(hour=11)))
+    response = admin_client.get(schedule_url(first))
+    assert response.status_code == 200 and "Length (minutes)" in response.content.decode()
+    response = admin_client.post(schedule_url(first), admin_form(specialist, clinic_time(hour=11)))
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert ConsultationRequest.objects.get(pk=first.pk).status == "scheduled"
+    assert admin_client.get(response["Location"]).context["messages"]
+    assert OutboundEmail.objects.get().kind == "confirmation"
 
     second = ConsultationRequestFactory()
-    response = admin_client.post(url, admin_form(second, specialist, clinic_time(hour=11, minute=20)))
+    url = schedule_url(second)
+    response = admin_client.post(url, admin_form(specialist, clinic_time(hour=11, minute=20)))
     assert response.status_code == 200
-    assert "already has an appointment that overlaps" in response.content.decode()
+    assert "already has an appointment that overlaps" in start_errors(response)[0]
+    assert 'class="errorlist' in response.content.decode()
 
-    response = admin_client.post(url, admin_form(second, specialist, clinic_time(hour=19)))
+    response = admin_client.post(url, admin_form(specialist, clinic_time(hour=19)))
     assert response.status_code == 200
-    assert "schedule outside working hours" in response.content.decode()
+    assert "schedule outside working hours" in start_errors(response)[0]
     response = admin_client.post(
-        url, admin_form(second, specialist, clinic_time(hour=19), override_working_hours="on")
+        url, admin_form(specialist, clinic_time(hour=19), override_working_hours="on")
     )
     assert response.status_code == 302
     assert Appointment.objects.count() == 2
+
+
+def test_admin_shows_why_a_request_cannot_be_scheduled(admin_client, specialist):
+    consultation = ConsultationRequestFactory()
+    services.schedule_appointment(consultation, specialist=specialist, start=clinic_time(hour=11))
+    response = admin_client.post(schedule_url(consultation), admin_form(specialist, clinic_time(hour=14)))
+    assert response.status_code == 200
+    assert "Reschedule that one instead" in response.content.decode()
+    assert Appointment.objects.count() == 1
+
+
+def test_appointments_are_only_booked_through_the_schedule_page(admin_client, specialist):
+    assert admin_client.get("/admin/bookings/appointment/add/").status_code == 403
+    appointment = services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
+    )
+    page = admin_client.get(f"/admin/bookings/appointment/{appointment.pk}/change/")
+    assert reschedule_url(appointment) in page.content.decode()
+    assert page.context["adminform"].form.fields == {}  # a record, read-only
 
 
 def test_admin_reschedules_and_cancels(admin_client, specialist):
     appointment = services.schedule_appointment(
         ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
     )
-    url = f"/admin/bookings/appointment/{appointment.pk}/change/"
+    url = reschedule_url(appointment)
     assert admin_client.get(url).status_code == 200
-    response = admin_client.post(url, admin_form(appointment.request, specialist, clinic_time(hour=13)))
+    response = admin_client.post(url, admin_form(specialist, clinic_time(hour=13)))
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.start == clinic_time(hour=13) and appointment.sequence == 1
@@ -242,6 +277,19 @@ def test_admin_reschedules_and_cancels(admin_client, specialist):
     appointment.refresh_from_db()
     assert appointment.status == "cancelled"
     assert admin_client.get(f"/admin/bookings/appointment/{appointment.pk}/history/").status_code == 200
+    assert admin_client.get(url).status_code == 403  # a cancelled one is a record
+
+
+def test_admin_rescheduling_onto_a_clash_is_explained_beside_the_field(admin_client, specialist):
+    services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
+    )
+    other = services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=14)
+    )
+    response = admin_client.post(reschedule_url(other), admin_form(specialist, clinic_time(hour=11)))
+    assert response.status_code == 200
+    assert "already has an appointment that overlaps" in start_errors(response)[0]
 
 
 def test_admin_specialist_page_has_working_hours_and_days_off(admin_client, specialist):
@@ -337,9 +385,8 @@ def test_saving_an_unchanged_appointment_sends_nothing(admin_client, specialist)
     appointment = services.schedule_appointment(
         ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
     )
-    url = f"/admin/bookings/appointment/{appointment.pk}/change/"
-    unchanged = admin_form(appointment.request, specialist, clinic_time(hour=11), location="")
-    response = admin_client.post(url, unchanged)
+    unchanged = admin_form(specialist, clinic_time(hour=11), location="")
+    response = admin_client.post(reschedule_url(appointment), unchanged)
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.sequence == 0
@@ -353,9 +400,7 @@ def test_reception_schedules_and_sees_outgoing_email(client, specialist):
     user.groups.add(Group.objects.get(name="Reception"))
     client.force_login(user)
     consultation = ConsultationRequestFactory()
-    response = client.post(
-        "/admin/bookings/appointment/add/", admin_form(consultation, specialist, clinic_time(hour=11))
-    )
+    response = client.post(schedule_url(consultation), admin_form(specialist, clinic_time(hour=11)))
     assert response.status_code == 302
     assert client.get("/admin/bookings/outboundemail/").status_code == 200
     assert client.get("/admin/bookings/appointment/").status_code == 200
@@ -370,11 +415,10 @@ def test_request_page_lists_appointments_and_the_action_opens_scheduling(admin_c
     assert "Schedule an appointment</a>" not in page.content.decode()
     other = ConsultationRequestFactory()
     page = admin_client.get(f"/admin/bookings/consultationrequest/{other.pk}/change/")
-    assert f'href="/admin/bookings/appointment/add/?request={other.pk}"' in page.content.decode()
+    assert f'href="{schedule_url(other)}"' in page.content.decode()
     response = admin_client.post(
         "/admin/bookings/consultationrequest/",
         {"action": "schedule_appointment", "_selected_action": [other.pk]},
     )
-    assert response["Location"] == f"/admin/bookings/appointment/add/?request={other.pk}"
-    form = admin_client.get(response["Location"]).context["adminform"].form
-    assert form.initial["request"] == str(other.pk)
+    assert response["Location"] == schedule_url(other)
+    assert admin_client.get(response["Location"]).context["consultation"] == other

@@ -34,10 +34,35 @@ def test_form_is_not_cached_and_prefilled_links_share_one_canonical_address(clie
     # People search for a way to book, so the form may be indexed; its
     # prefilled variants (topic, article, campaign) all point to /book/.
     response = client.get(BOOK_URL + "?topic=anxiety&utm_source=newsletter")
-    assert "no-store" in response["Cache-Control"]
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     html = response.content.decode()
     assert 'name="robots"' not in html
     assert '<link rel="canonical" href="http://testserver/book/">' in html
+
+
+def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_assert_num_queries):
+    from django.test import Client
+
+    TopicFactory(name="Anxiety", slug="anxiety")
+    pages = []
+    for _ in range(2):
+        # The form's choices: topics and bookable specialists.
+        with django_assert_num_queries(2):
+            pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
+    tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
+    keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
+    assert tokens[0] != tokens[1] and keys[0] != keys[1]
+    assert '<option value="anxiety" selected>' in pages[1]
+    TopicFactory(name="Sleep and rest", slug="sleep")
+    SpecialistFactory(name="Dr Kavya Rao")
+    html = Client().get(BOOK_URL).content.decode()
+    assert "Sleep and rest" in html and "Dr Kavya Rao" in html
+
+
+def test_link_values_are_escaped(client, clinic_profile):
+    html = client.get(BOOK_URL + '?utm_source="><script>x</script>').content.decode()
+    assert 'name="utm_source" value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
+    assert "<script>x" not in html
 
 
 def test_consent_is_unticked_and_links_to_the_privacy_notice(client, clinic_profile):
@@ -98,8 +123,10 @@ def test_prefill_ignores_unknown_or_odd_values(client, clinic_profile):
     assert response.status_code == 200
     html = response.content.decode()
     assert re.search(r'<option value="" selected>\s*Something else, or not sure', html)
-    assert re.search(r'<option value="" selected>\s*No preference', html)
-    assert 'name="source_article" value=""' in html
+    # An unknown specialist selects nothing, so the browser shows the first choice.
+    specialists = html.split('name="preferred_specialist"')[1].split("</select>")[0]
+    assert "No preference" in specialists.split("<option")[1] and "selected" not in specialists
+    assert 'name="source_article" value=' not in html  # nothing prefilled
     assert f'name="utm_source" value="{"x" * 100}"' in html and "x" * 101 not in html
     assert "<script>" not in html.split("<main")[1]
 
@@ -147,6 +174,17 @@ def test_thank_you_page_expires(client, valid_data, monkeypatch):
     import bookings.views
 
     monkeypatch.setattr(bookings.views, "THANKS_MAX_AGE", -1)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "This page has expired" in response.content.decode()
+
+
+def test_thank_you_page_stops_working_once_the_data_is_erased(client, valid_data):
+    from bookings import services
+
+    url = thanks_url_of(client.post(BOOK_URL, valid_data))
+    assert client.get(url).status_code == 200
+    services.withdraw_consent(ConsultationRequest.objects.get())
     response = client.get(url)
     assert response.status_code == 404
     assert "This page has expired" in response.content.decode()

@@ -4,13 +4,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings.models import (
-    REFERENCE_ALPHABET,
-    Appointment,
-    ConsultationRequest,
-    InvalidTransition,
-    generate_reference,
-)
+from bookings.models import Appointment, ConsultationRequest, InvalidTransition, generate_reference
+from bookings.models.requests import REFERENCE_ALPHABET
 from tests.factories import AppointmentFactory, ConsultationRequestFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,6 +1,7 @@
 import socket
 import time
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -49,9 +50,20 @@ def assert_discreet(message):
         assert "Sexual" not in text and "Erectile" not in text and "Sexologist" not in text
 
 
-def make_retries_due():
+def waiting_deliveries():
+    return DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path)
+
+
+def time_passes(emails=None):
+    """The clock reaches the retry time of `emails` (every queued one by
+    default): their back-off and the delivery tasks waiting for it."""
+    emails = OutboundEmail.objects.filter(status="queued") if emails is None else emails
     past = timezone.now() - timedelta(seconds=1)
-    DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path).update(run_after=past)
+    ids = set(emails.values_list("pk", flat=True))
+    emails.update(next_attempt_at=past)
+    for task in waiting_deliveries():
+        if task.args_kwargs["args"][0] in ids:
+            DBTaskResult.objects.filter(pk=task.pk).update(run_after=past)
 
 
 def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appointment, mailoutbox):
@@ -74,6 +86,17 @@ def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appoin
     for value in (event["SUMMARY"], event["DESCRIPTION"], event["LOCATION"]):
         assert "Sexual" not in value and "Kavya" not in value
     assert OutboundEmail.objects.get().status == "sent"
+
+
+def test_the_calendar_file_carries_no_self_service_link(appointment, clinic_profile, mailoutbox):
+    """Calendars are shared and synced: the visitor's private link stays in the email."""
+    run_worker()
+    (message,) = mailoutbox
+    _, event = calendar_of(message)
+    description = str(event["DESCRIPTION"])
+    assert description == f"Reference {appointment.request.reference}. Questions: {clinic_profile.phone}."
+    assert "/book/request/" not in "".join(str(value) for value in event.values())
+    assert "http://testserver/book/request/" in message.body
 
 
 def test_reschedule_updates_and_cancellation_cancels_the_same_event(appointment, mailoutbox):
@@ -119,7 +142,7 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
     email = OutboundEmail.objects.get()
     waits = []
     for _ in range(outbox.MAX_ATTEMPTS):
-        make_retries_due()
+        time_passes()
         before = timezone.now()
         run_worker()
         email.refresh_from_db()
@@ -127,8 +150,9 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
             waits.append(round((email.next_attempt_at - before).total_seconds() / 60))
     assert waits == [1, 5, 15, 60, 180, 360]
     assert (email.status, email.attempts, email.last_error) == ("failed", 7, "ConnectionRefusedError (111)")
-    # No delivery left waiting (only the finished attempts' watchdogs).
-    assert not DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path).exists()
+    # No delivery left waiting.
+    assert not waiting_deliveries().exists()
+    assert outbox.sweep() == (0, 0)  # a failed email waits for staff
 
     response = admin_client.get("/admin/bookings/outboundemail/?status=failed")
     assert response.status_code == 200 and "Failed" in response.content.decode()
@@ -159,7 +183,6 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
         specialist=specialist,
         start=timezone.now() + timedelta(hours=20),
         override_hours=True,
-        site_url="http://clinic.example/",
     )
     services.schedule_appointment(
         ConsultationRequestFactory(),
@@ -173,8 +196,8 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     run_worker()
     reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
     assert len(reminders) == 1 and reminders[0].to == [soon.request.email]
-    # No web request behind the command: links use the address the confirmation used.
-    assert "http://clinic.example/book/request/" in reminders[0].body
+    # No web request behind the command: links come from SITE_URL.
+    assert f"{settings.SITE_URL}/book/request/" in reminders[0].body
     assert not reminders[0].attachments
     services.reschedule_appointment(soon, start=timezone.now() + timedelta(hours=22), override_hours=True)
     assert outbox.queue_due_reminders() == 1
@@ -219,12 +242,7 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
 
     run_worker()  # nothing listens: every email stays queued, with a retry scheduled
     assert OutboundEmail.objects.filter(status="queued", attempts=1).count() == 2 * bookings
-    assert (
-        DBTaskResult.objects.filter(
-            status="READY", task_path=outbox.deliver.module_path, run_after__gt=timezone.now()
-        ).count()
-        == 2 * bookings
-    )
+    assert waiting_deliveries().filter(run_after__gt=timezone.now()).count() == 2 * bookings
 
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=settings.EMAIL_PORT)
@@ -232,12 +250,8 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
     try:
         back_at = time.monotonic()
         # The first retry falls due; its success brings all the others forward.
-        first = (
-            DBTaskResult.objects.filter(status="READY", task_path=outbox.deliver.module_path)
-            .order_by("run_after")
-            .first()
-        )
-        DBTaskResult.objects.filter(pk=first.pk).update(run_after=timezone.now() - timedelta(seconds=1))
+        first = OutboundEmail.objects.order_by("next_attempt_at")[0]
+        time_passes(OutboundEmail.objects.filter(pk=first.pk))
         run_worker()
         delivered_in = time.monotonic() - back_at
     finally:
@@ -279,64 +293,80 @@ def test_a_hanging_mail_server_never_holds_up_a_booking(client, clinic_profile, 
     }
 
 
-def test_an_email_abandoned_by_a_dying_worker_is_queued_again_and_sent_once(appointment, mailoutbox):
+def worker_dies_holding_its_tasks():
+    """What a killed worker leaves: the tasks it had taken, "running" forever."""
+    waiting_deliveries().update(status="RUNNING")
+
+
+def test_an_email_abandoned_by_a_dying_worker_is_queued_again_and_sent_once(
+    appointment, mailoutbox, settings
+):
     """A worker claims the email and dies before the mail server has it: the
-    claim's watchdog puts it back in the queue, and it is sent exactly once."""
+    sweep puts it back in the queue once the claim is older than any honest
+    attempt, and it is sent exactly once."""
     email = OutboundEmail.objects.get()
-    claimed_at = timezone.now() - outbox.abandoned_after() - timedelta(seconds=1)
-    # What the dead worker left: the row claimed, its delivery task gone.
+    worker_dies_holding_its_tasks()
+    claimed_at = timezone.now() - timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 29)
     OutboundEmail.objects.filter(pk=email.pk).update(status="sending", claimed_at=claimed_at)
-    DBTaskResult.objects.all().delete()
-    outbox.rescue_abandoned.enqueue(email.pk, claimed_at.isoformat())
+    assert outbox.sweep() == (0, 0)  # it may still be on its way: leave it
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=claimed_at - timedelta(seconds=2))
+    assert call_command_output("sweep_outbox") == (
+        "1 abandoned email(s) queued again; 1 given a delivery task.\n"
+    )
     run_worker()
     email.refresh_from_db()
     assert email.status == "sent"
     assert len(mailoutbox) == 1
-    # A watchdog for an attempt that finished changes nothing.
-    outbox.rescue_abandoned.enqueue(email.pk, email.claimed_at.isoformat())
+    assert outbox.sweep() == (0, 0)
     run_worker()
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(
-    "write",
-    ['UPDATE "bookings_outboundemail"', 'INSERT INTO "django_tasks_database_dbtaskresult"'],
-    ids=["marking-it-sending", "scheduling-its-watchdog"],
-)
-def test_a_database_outage_while_the_worker_claims_an_email_does_not_lose_it(appointment, mailoutbox, write):
-    """The database goes away as the worker claims the email (marking it
-    "sending" and scheduling its watchdog): the claim waits for it and the
-    email is sent once, with no worker restart."""
+def test_a_database_outage_while_the_worker_claims_an_email_does_not_lose_it(appointment, mailoutbox):
+    """The database goes away as the worker claims the email: the task fails,
+    the email stays queued, and the sweep gives it a new task; sent once."""
     dropped = []
 
-    def drop_the_first_write(execute, sql, params, many, context):
-        if not dropped and sql.startswith(write):
+    def drop_the_first_claim(execute, sql, params, many, context):
+        if not dropped and sql.startswith('UPDATE "bookings_outboundemail"'):
             dropped.append(sql)
             raise OperationalError("terminating connection due to administrator command")
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(drop_the_first_write):
+    with connection.execute_wrapper(drop_the_first_claim):
         run_worker()
     assert dropped
+    assert OutboundEmail.objects.get().status == "queued" and mailoutbox == []
+    assert outbox.sweep() == (0, 1)
+    run_worker()
     assert OutboundEmail.objects.get().status == "sent"
     assert len(mailoutbox) == 1
 
 
 def test_queued_emails_whose_task_was_lost_get_a_new_one(appointment, mailoutbox):
-    DBTaskResult.objects.all().delete()  # taken by a worker that died before claiming
-    assert call_command_output("requeue_unsent_emails").startswith("1 queued email")
-    outbox.requeue_unsent()  # a second task for the same email
+    worker_dies_holding_its_tasks()  # it took the task and died before claiming
+    assert (
+        call_command_output("sweep_outbox") == "0 abandoned email(s) queued again; 1 given a delivery task.\n"
+    )
+    assert outbox.sweep() == (0, 0)  # it has a task waiting now
+    outbox.deliver.enqueue(OutboundEmail.objects.get().pk)  # a duplicate is harmless
     run_worker()
     assert len(mailoutbox) == 1
     assert OutboundEmail.objects.get().status == "sent"
 
 
+def test_an_email_waiting_out_its_back_off_is_left_to_its_task(appointment, settings, mailoutbox):
+    settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
+    run_worker()
+    assert OutboundEmail.objects.get().status == "queued"
+    assert outbox.sweep() == (0, 0)
+    outbox.deliver.enqueue(OutboundEmail.objects.get().pk)  # an early task finds nothing due
+    run_worker()
+    assert OutboundEmail.objects.get().attempts == 1
+
+
 def call_command_output(name):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     out = StringIO()
     call_command(name, stdout=out)
     return out.getvalue()

@@ -8,7 +8,12 @@ import pytest
 from bookings import services
 from bookings.models import ConsultationRequest
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
-from tests.factories import ConsultationRequestFactory, TopicFactory
+from tests.factories import (
+    ConsultationRequestFactory,
+    TopicFactory,
+    clinic_time,
+    specialist_working_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +47,43 @@ def test_no_submitted_value_reaches_a_log_line(client, clinic_profile, caplog, m
     assert any(m.subject.startswith("Urgent: new consultation request") for m in mailoutbox)
 
 
-def test_emails_escape_what_the_visitor_typed(client, clinic_profile, mailoutbox):
-    thanks_url_of(client.post(BOOK_URL, form_data(name="<script>alert(1)</script>")))
+def test_emails_escape_what_the_visitor_typed(clinic_profile, mailoutbox):
+    consultation = ConsultationRequestFactory(name="<script>alert(1)</script>", email="priya@example.com")
+    services.schedule_appointment(
+        consultation, specialist=specialist_working_every_day(), start=clinic_time(hour=11)
+    )
     run_worker()
-    acknowledgement = next(m for m in mailoutbox if m.to == ["priya@example.com"])
-    html = acknowledgement.alternatives[0][0]
+    (confirmation,) = mailoutbox
+    html = confirmation.alternatives[0][0]
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     # The plain-text part is text: shown as typed, never interpreted.
-    assert "<script>alert(1)</script>" in acknowledgement.body
+    assert "<script>alert(1)</script>" in confirmation.body
+
+
+@pytest.mark.parametrize(
+    ("name", "greeting"),
+    [
+        ("Priya Sharma", "Dear Priya,"),
+        ("प्रिया शर्मा", "Dear प्रिया,"),
+        ("Win-a-prize.example/claim Priya", "Hello,"),
+        ("<script>alert(1)</script>", "Hello,"),
+        ("Abcdefghijklmnopqrstuvwxyz", "Hello,"),
+    ],
+)
+def test_the_acknowledgement_carries_no_visitor_text_beyond_a_first_name(
+    client, clinic_profile, mailoutbox, name, greeting
+):
+    """Anyone can type anyone's address into the form: the email that goes
+    there at once greets by a plain first name and repeats nothing else typed."""
+    data = form_data(name=name, message="Call 98100 00000 for cheap pills", email="stranger@example.com")
+    thanks_url_of(client.post(BOOK_URL, data))
+    run_worker()
+    acknowledgement = next(m for m in mailoutbox if m.to == ["stranger@example.com"])
+    for text in (acknowledgement.body, acknowledgement.alternatives[0][0]):
+        assert greeting in text
+        for typed in ("Sharma", "शर्मा", "prize", "script", "klmnop", "pills", "98100"):
+            assert typed not in text, typed
 
 
 def test_booking_pages_have_no_inline_script_or_style(client, clinic_profile):

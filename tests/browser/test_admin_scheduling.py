@@ -52,7 +52,7 @@ def test_reception_schedules_and_a_clash_is_explained_not_an_error_page(page, co
 
     page.goto(f"/admin/bookings/consultationrequest/{consultation.pk}/change/")
     page.get_by_role("link", name="Schedule an appointment").click()
-    page.wait_for_url(re.compile(r"/admin/bookings/appointment/add/\?request="))
+    page.wait_for_url(re.compile(r"/admin/bookings/appointment/schedule/\d+/$"))
     page.locator("select[name='specialist']").select_option(label="Dr Kavya Rao")
     fill_time(page, clinic_time(hour=11, minute=30))
     page.get_by_role("button", name="Save", exact=True).click()

@@ -31,7 +31,8 @@ def look_at_both_sizes(page, name):
         screenshot(page, f"{name}-{size_name}")
 
 
-def link_from_confirmation(live_server):
+def link_from_confirmation(live_server, settings):
+    settings.SITE_URL = live_server.url  # where the email's links point
     consultation = ConsultationRequestFactory(
         name="Rohan Verma",
         email="rohan@example.com",
@@ -44,15 +45,17 @@ def link_from_confirmation(live_server):
         specialist=specialist_working_every_day(name="Dr Kavya Rao"),
         start=clinic_time(hour=11, minute=30),
         location="Room 2, first floor",
-        site_url=live_server.url,
     )
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     (confirmation,) = [m for m in mail.outbox if m.subject.endswith("is confirmed")]
-    return consultation, re.search(r"http://\S+/book/request/\S+/", confirmation.body).group(0)
+    # The link is on SITE_URL; the same path on the live server.
+    return consultation, live_server.url + re.search(
+        r"http://[^/\s]+(/book/request/\S+/)", confirmation.body
+    )[1]
 
 
-def test_visitor_follows_the_confirmation_link_and_cancels(page, live_server):
-    consultation, link = link_from_confirmation(live_server)
+def test_visitor_follows_the_confirmation_link_and_cancels(page, live_server, settings):
+    consultation, link = link_from_confirmation(live_server, settings)
     page.goto(link)
     expect(page.get_by_role("heading", name="Your request", exact=True)).to_be_visible()
     assert page.locator("[data-reference]").inner_text() == consultation.reference
@@ -71,8 +74,8 @@ def test_visitor_follows_the_confirmation_link_and_cancels(page, live_server):
     assert Appointment.objects.get().status == "cancelled"
 
 
-def test_visitor_withdraws_consent_and_the_data_is_gone(page, live_server, console_errors):
-    consultation, link = link_from_confirmation(live_server)
+def test_visitor_withdraws_consent_and_the_data_is_gone(page, live_server, console_errors, settings):
+    consultation, link = link_from_confirmation(live_server, settings)
     page.goto(link)
     page.get_by_role("link", name="Withdraw my consent and erase my data").click()
     expect(page.get_by_role("heading", name="Withdraw your consent and erase your data")).to_be_visible()

@@ -1,4 +1,5 @@
 import os
+import stat
 import subprocess
 import sys
 from io import StringIO
@@ -6,7 +7,10 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
 from django.core.management import call_command
+
+from clinic.mail import EmlFileBackend
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,14 +65,67 @@ def test_production_settings_refuse_to_start_without_allowed_hosts():
     assert "DJANGO_ALLOWED_HOSTS" in result.stderr
 
 
-def test_production_deploy_check_has_no_warnings():
-    result = _run_manage(
+def _deploy_check(**overrides):
+    """`manage.py check --deploy --fail-level WARNING` under the production
+    settings, as CI runs it."""
+    return _run_manage(
         ["check", "--deploy", "--fail-level", "WARNING"],
         {
             "DJANGO_SETTINGS_MODULE": "clinic.settings.prod",
             "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789" * 2,
             "DJANGO_ALLOWED_HOSTS": "clinic.example",
             "SITE_URL": "https://clinic.example",
+            "TRUSTED_PROXY_IPS": "10.0.0.2",
+            **overrides,
         },
     )
+
+
+def test_production_deploy_check_has_no_warnings():
+    result = _deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_without_trusted_proxies_is_reported():
+    result = _deploy_check(TRUSTED_PROXY_IPS="")
+    assert result.returncode != 0
+    assert "(clinic.W001) TRUSTED_PROXY_IPS is empty" in result.stderr
+    assert "HINT: Set TRUSTED_PROXY_IPS" in result.stderr
+
+
+def test_production_with_a_plain_http_site_address_is_reported():
+    result = _deploy_check(SITE_URL="http://clinic.example")
+    assert result.returncode != 0
+    assert "(clinic.W002) SITE_URL (http://clinic.example) is not https" in result.stderr
+
+
+def test_production_without_the_second_factor_is_reported():
+    result = _deploy_check(DJANGO_ADMIN_REQUIRE_2FA="0")
+    assert result.returncode != 0
+    assert "(clinic.W003) Staff sign in to the admin with a password alone" in result.stderr
+
+
+@pytest.mark.parametrize("exists_already", [False, True])
+def test_local_settings_keep_var_readable_by_its_owner_only(tmp_path, exists_already):
+    var = tmp_path / "var"
+    if exists_already:
+        var.mkdir(mode=0o755)
+        var.chmod(0o755)
+    result = _run_manage(
+        ["check"], {"DJANGO_SETTINGS_MODULE": "clinic.settings.dev", "DJANGO_VAR_DIR": str(var)}
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+
+
+def test_emails_written_locally_are_readable_by_their_owner_only(settings, tmp_path):
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    backend = EmlFileBackend()
+    backend.send_messages([EmailMessage("Your request", "Details", to=["visitor@example.com"])])
+    backend.send_messages([EmailMessage("Your request", "More details", to=["visitor@example.com"])])
+    assert stat.S_IMODE((tmp_path / "mail").stat().st_mode) == 0o700
+    files = list((tmp_path / "mail").iterdir())
+    assert len(files) == 2
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600
+        assert b"Details" in file.read_bytes() or b"More details" in file.read_bytes()

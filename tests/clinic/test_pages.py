@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from clinic.models import ClinicProfile
-from tests.factories import SpecialistFactory
+from tests.factories import SpecialistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +109,22 @@ def test_robots_names_the_sitemap(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200
     assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_robots_does_not_name_the_admin_whose_pages_say_noindex_themselves(client):
+    noindex = '<meta name="robots" content="noindex, nofollow, noarchive">'
+    assert "admin" not in client.get("/robots.txt").content.decode()
+    UserFactory(username="reception", password="a-long-test-password")
+    for page in [
+        client.get("/admin/login/"),
+        client.post("/admin/login/", {"username": "reception", "password": "wrong"}),
+    ]:
+        assert page.status_code == 200
+        assert noindex in page.content.decode()
+    client.login(username="reception", password="a-long-test-password")
+    for path in ["/admin/", "/admin/password_change/"]:
+        assert noindex in client.get(path).content.decode()
 
 
 def test_sitemap_lists_site_pages_and_specialists(client):

@@ -1,3 +1,4 @@
+import contextlib
 import importlib
 import logging
 import os
@@ -11,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
 
+from bookings.models import ConsultationRequest
 from clinic.middleware import LOGIN_STARTED_KEY
 from tests import observatory
 from tests.factories import ArticleFactory, UserFactory
@@ -154,6 +157,26 @@ def test_five_failures_lock_the_username_and_ip_pair_for_fifteen_minutes(client,
 
 
 @pytest.mark.django_db
+def test_forged_forwarded_entries_do_not_escape_the_lockout(client, axes_on):
+    """Behind our proxy, whose own entry for the visitor is a private address,
+    a new forged left-hand X-Forwarded-For entry on every try does not make a
+    new visitor: the fifth wrong password locks the account from there."""
+    axes_on.TRUSTED_PROXY_IPS = ["10.0.0.2"]
+    UserFactory(username="reception", password="right-password-123")
+    answers = [
+        client.post(
+            "/admin/login/?next=/admin/",
+            {"username": "reception", "password": "wrong"},
+            REMOTE_ADDR="10.0.0.2",
+            HTTP_X_FORWARDED_FOR=f"81.2.69.{attempt}, 10.1.2.3",
+        ).status_code
+        for attempt in range(1, 8)
+    ]
+    assert answers == [200, 200, 200, 200, 429, 429, 429]
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.1.2.3"]
+
+
+@pytest.mark.django_db
 def test_a_successful_login_resets_the_failure_count(client, axes_on):
     UserFactory(username="reception", password="right-password-123")
     for _ in range(4):
@@ -211,24 +234,41 @@ def test_request_bodies_over_the_limit_are_refused_cleanly(client, settings):
     assert "Something in that request was not right" in response.content.decode()
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/book/"])
+def test_request_bodies_over_the_limit_are_refused_before_parsing_uploads_included(client, settings, path):
+    # Django's own limit counts form fields, never uploaded files.
+    settings.MAX_REQUEST_BYTES = settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    upload = SimpleUploadedFile("big.bin", b"x" * 20_000)
+    response = client.post(path, {"username": "x", "password": "y", "attachment": upload})
+    assert response.status_code == 413
+    assert "That was too much to send at once" in response.content.decode()
+    assert not ConsultationRequest.objects.exists()
+    # Under the limit the page answers as before.
+    small = SimpleUploadedFile("small.bin", b"x" * 100)
+    assert client.post(path, {"username": "x", "password": "y", "attachment": small}).status_code == 200
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
-    """A real gunicorn whose database is a port where nothing listens."""
-    port, dead_port = free_port(), free_port()
+@contextlib.contextmanager
+def gunicorn(tmp_path, **env_overrides):
+    """A real gunicorn with the project's gunicorn.conf.py, on a free port;
+    yields a function that fetches a path: (status, body)."""
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "REDIS_"))},
         "DJANGO_SETTINGS_MODULE": "clinic.settings.dev",
         "DJANGO_VAR_DIR": str(tmp_path),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"postgres://nobody@127.0.0.1:{dead_port}/nothing",
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
+        **env_overrides,
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
@@ -240,23 +280,57 @@ def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        answers = {}
+
+    def fetch(path):
         deadline = time.monotonic() + 30
-        for path in ["/", "/about/", "/healthz"]:
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5)
-                except urllib.error.HTTPError as error:
-                    answers[path] = (error.code, error.read().decode())
-                    break
-                except (ConnectionError, urllib.error.URLError):
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
-        assert answers["/"][0] == 503 and "briefly unavailable" in answers["/"][1]
-        assert answers["/about/"][0] == 503 and "Traceback" not in answers["/about/"][1]
-        assert answers["/healthz"][0] == 503 and '"database": "unreachable"' in answers["/healthz"][1]
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as answer:
+                    return answer.status, answer.read().decode()
+            except urllib.error.HTTPError as error:
+                return error.code, error.read().decode()
+            except (ConnectionError, urllib.error.URLError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    try:
+        yield fetch
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_with_the_database_down_pages_are_the_sites_own_503(tmp_path):
+    """A real gunicorn whose database is a port where nothing listens."""
+    dead_port = free_port()
+    with gunicorn(tmp_path, DATABASE_URL=f"postgres://nobody@127.0.0.1:{dead_port}/nothing") as fetch:
+        answers = {path: fetch(path) for path in ["/", "/about/", "/healthz"]}
+    assert answers["/"][0] == 503 and "briefly unavailable" in answers["/"][1]
+    assert answers["/about/"][0] == 503 and "Traceback" not in answers["/about/"][1]
+    assert answers["/healthz"][0] == 503 and '"database": "unreachable"' in answers["/healthz"][1]
+
+
+def test_the_access_log_never_holds_the_tokens_of_visitors_links(tmp_path):
+    log = tmp_path / "access.log"
+    paths = [
+        "/book/thanks/Thanks-Token-4f9a:1tW2xq/",
+        "/book/request/Status-Token-77be:1tW2xq/",
+        "/book/request/Cancel-Token-01cd:1tW2xq/cancel/",
+        "/book/request/Erase-Token-9e3f:1tW2xq/erase/?lang=hi",
+        "/book/request/erased/",
+    ]
+    with gunicorn(tmp_path, GUNICORN_ACCESS_LOG=str(log)) as fetch:
+        for path in paths:
+            fetch(path)
+        deadline = time.monotonic() + 10
+        while len(log.read_text().splitlines()) < len(paths) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    lines = log.read_text().splitlines()
+    assert len(lines) == len(paths)
+    assert "Token" not in log.read_text()
+    assert '"GET /book/thanks/[redacted]/"' in lines[0]
+    assert '"GET /book/request/[redacted]/"' in lines[1]
+    assert '"GET /book/request/[redacted]/cancel/"' in lines[2]
+    assert '"GET /book/request/[redacted]/erase/"' in lines[3]
+    assert '"GET /book/request/erased/"' in lines[4]

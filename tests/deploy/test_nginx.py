@@ -150,7 +150,7 @@ def test_the_app_sees_https_and_the_visitors_own_address(proxy, settings):
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf_cookie}",
             "Referer": proxy.url + login,
-            "X-Forwarded-For": "127.0.0.9",
+            "X-Forwarded-For": "203.0.113.7",
         },
         source="127.0.0.5",
     )

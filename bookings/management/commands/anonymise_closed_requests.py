@@ -1,8 +1,8 @@
 """Erase the personal details of requests the clinic no longer needs.
 
 Closed requests (completed, cancelled, no-show) are anonymised once they have
-been closed for BOOKING_RETENTION_DAYS (365 by default); spam after 30 days.
-See bookings.retention for what is erased and what is kept.
+been closed for BOOKING_RETENTION_DAYS; spam after 30 days. See
+bookings.services.erase for what is erased and what is kept.
 
 Run it daily, from cron (django-tasks has no periodic jobs), e.g.
 
@@ -12,9 +12,12 @@ It prints and logs counts and references only, never a name or any detail."""
 
 import logging
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from bookings import retention
+from bookings import services
+from bookings.models import ConsultationRequest
+from bookings.models.requests import SPAM_RETENTION_DAYS
 
 logger = logging.getLogger(__name__)
 
@@ -28,22 +31,26 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, **options):
-        closed, spam = retention.due_for_anonymising()
-        days = retention.retention_days()
+        requests = ConsultationRequest.objects.order_by("created")
         batches = [
-            (f"closed more than {days} days ago", closed, "retention period ended"),
-            (f"spam older than {retention.SPAM_RETENTION_DAYS} days", spam, "spam retention period ended"),
+            (
+                f"closed more than {settings.BOOKING_RETENTION_DAYS} days ago",
+                requests.closed_past_retention(),
+                "retention period ended",
+            ),
+            (
+                f"spam older than {SPAM_RETENTION_DAYS} days",
+                requests.spam_past_retention(),
+                "spam retention period ended",
+            ),
         ]
         for label, queryset, reason in batches:
-            references = list(queryset.order_by("created").values_list("reference", flat=True))
             if dry_run:
+                references = list(queryset.values_list("reference", flat=True))
                 self.stdout.write(f"Would anonymise {len(references)} request(s) {label}.")
                 for reference in references:
                     self.stdout.write(f"  {reference}")
                 continue
-            done = sum(
-                retention.anonymise(consultation, reason=reason)
-                for consultation in queryset.order_by("created")
-            )
+            done = sum(services.erase(consultation, reason=reason) for consultation in queryset)
             logger.info("Retention: %d request(s) %s anonymised", done, label)
             self.stdout.write(f"Anonymised {done} request(s) {label}.")

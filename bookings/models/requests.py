@@ -1,5 +1,7 @@
+import operator
 import secrets
 from datetime import datetime, time, timedelta
+from functools import reduce
 
 from django.conf import settings
 from django.db import models
@@ -12,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from articles.models import Article, Topic
-from clinic.models import Specialist
+from clinic.models import ClinicProfile, Specialist
 
 # No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -74,6 +76,13 @@ class SafeNow(models.TextChoices):
     NO = "no", "No"
 
 
+# The ways a visitor may ask to be contacted (form value -> label); each is the
+# boolean field contact_by_<value>.
+CONTACT_CHANNELS = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
+# Up to three preferred windows, each the fields window<n>_date and window<n>_part.
+WINDOWS = (1, 2, 3)
+
+
 # The one place the workflow is defined: which status may follow which.
 TRANSITIONS = {
     Status.NEW: {Status.CONTACTED, Status.SCHEDULED, Status.CANCELLED, Status.SPAM},
@@ -94,6 +103,9 @@ STATUS_STAMPS = {
     Status.SPAM: "spam_at",
 }
 OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
+CLOSED_STATUSES = [Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW]
+SPAM_RETENTION_DAYS = 30
+SCHEDULABLE_STATUSES = [Status.NEW, Status.CONTACTED, Status.NO_SHOW, Status.SCHEDULED]
 
 
 class InvalidTransition(Exception):
@@ -113,6 +125,23 @@ class ConsultationRequestQuerySet(models.QuerySet):
     def waiting_longer_than(self, hours, now=None):
         now = now or timezone.now()
         return self.awaiting_contact().filter(created__lt=now - timedelta(hours=hours))
+
+    def overdue(self):
+        """Waiting for a first contact longer than the clinic promises."""
+        return self.waiting_longer_than(ClinicProfile.load().response_time_hours)
+
+    def closed_past_retention(self):
+        """Closed for longer than BOOKING_RETENTION_DAYS (counted from the
+        closing), not yet erased."""
+        before = timezone.now() - timedelta(days=settings.BOOKING_RETENTION_DAYS)
+        closed_before = [
+            models.Q(status=status, **{f"{STATUS_STAMPS[status]}__lt": before}) for status in CLOSED_STATUSES
+        ]
+        return self.filter(reduce(operator.or_, closed_before), erased_at__isnull=True)
+
+    def spam_past_retention(self):
+        before = timezone.now() - timedelta(days=SPAM_RETENTION_DAYS)
+        return self.filter(status=Status.SPAM, spam_at__lt=before, erased_at__isnull=True)
 
     def assigned_to(self, user):
         return self.filter(assigned_to=user)
@@ -174,10 +203,10 @@ class ConsultationRequest(models.Model):
     name = models.CharField("name", max_length=120, help_text="How they would like to be addressed.")
     email = models.EmailField()
     phone = PhoneNumberField(region="IN")
-    contact_by_email = models.BooleanField("email", default=False)
-    contact_by_phone = models.BooleanField("phone call", default=False)
-    contact_by_sms = models.BooleanField("SMS", default=False)
-    contact_by_whatsapp = models.BooleanField("WhatsApp", default=False)
+    contact_by_email = models.BooleanField(CONTACT_CHANNELS["email"], default=False)
+    contact_by_phone = models.BooleanField(CONTACT_CHANNELS["phone"], default=False)
+    contact_by_sms = models.BooleanField(CONTACT_CHANNELS["sms"], default=False)
+    contact_by_whatsapp = models.BooleanField(CONTACT_CHANNELS["whatsapp"], default=False)
     discreet = models.BooleanField(
         "discreet messages only",
         default=True,
@@ -189,7 +218,8 @@ class ConsultationRequest(models.Model):
         verbose_name="help with",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # What visitors asked for is never blanked by deleting a topic.
+        on_delete=models.PROTECT,
         related_name="consultation_requests",
         help_text="Empty means “Something else”.",
     )
@@ -286,15 +316,14 @@ class ConsultationRequest(models.Model):
                 violation_error_message="Unknown consultation mode.",
             ),
             models.CheckConstraint(
-                condition=models.Q(contact_by_email=True)
-                | models.Q(contact_by_phone=True)
-                | models.Q(contact_by_sms=True)
-                | models.Q(contact_by_whatsapp=True),
+                condition=reduce(
+                    operator.or_, [models.Q(**{f"contact_by_{name}": True}) for name in CONTACT_CHANNELS]
+                ),
                 name="bookings_some_contact_channel",
                 violation_error_message="Choose at least one way to contact you.",
             ),
             models.CheckConstraint(
-                condition=~models.Q(safe_now="no") | models.Q(urgent=True),
+                condition=~models.Q(safe_now=SafeNow.NO) | models.Q(urgent=True),
                 name="bookings_not_safe_is_urgent",
                 violation_error_message="A request from someone who is not safe is urgent.",
             ),
@@ -313,18 +342,15 @@ class ConsultationRequest(models.Model):
                 name="bookings_window1_complete",
                 violation_error_message="Choose a time of day for the first date.",
             ),
-            models.CheckConstraint(
-                condition=models.Q(window2_date__isnull=True, window2_part="")
-                | models.Q(window2_date__isnull=False, window2_part__in=DayPart.values),
-                name="bookings_window2_complete",
-                violation_error_message="Give both a date and a time of day.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(window3_date__isnull=True, window3_part="")
-                | models.Q(window3_date__isnull=False, window3_part__in=DayPart.values),
-                name="bookings_window3_complete",
-                violation_error_message="Give both a date and a time of day.",
-            ),
+            *[
+                models.CheckConstraint(
+                    condition=models.Q(**{f"window{n}_date__isnull": True, f"window{n}_part": ""})
+                    | models.Q(**{f"window{n}_date__isnull": False, f"window{n}_part__in": DayPart.values}),
+                    name=f"bookings_window{n}_complete",
+                    violation_error_message="Give both a date and a time of day.",
+                )
+                for n in WINDOWS[1:]
+            ],
             # Every status after "new" carries the time it was reached.
             *[
                 models.CheckConstraint(
@@ -346,24 +372,27 @@ class ConsultationRequest(models.Model):
 
     @property
     def contact_channels(self):
-        pairs = [
-            ("email", self.contact_by_email),
-            ("phone", self.contact_by_phone),
-            ("sms", self.contact_by_sms),
-            ("whatsapp", self.contact_by_whatsapp),
-        ]
-        return [name for name, chosen in pairs if chosen]
+        return [name for name in CONTACT_CHANNELS if getattr(self, f"contact_by_{name}")]
+
+    @contact_channels.setter
+    def contact_channels(self, names):
+        for name in CONTACT_CHANNELS:
+            setattr(self, f"contact_by_{name}", name in names)
 
     @property
     def contact_channels_display(self):
-        labels = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
-        return ", ".join(labels[name] for name in self.contact_channels)
+        return ", ".join(CONTACT_CHANNELS[name] for name in self.contact_channels)
+
+    @property
+    def campaign(self):
+        """{field name: value} of the campaign (UTM) tags the visitor arrived with."""
+        return {name: getattr(self, name) for name in CAMPAIGN_FIELDS if getattr(self, name)}
 
     @property
     def preferred_windows(self):
         """[(date, day part label), ...] in the visitor's order of preference."""
         windows = []
-        for n in (1, 2, 3):
+        for n in WINDOWS:
             day, part = getattr(self, f"window{n}_date"), getattr(self, f"window{n}_part")
             if day and part:
                 windows.append((day, DayPart(part).label))
@@ -376,6 +405,12 @@ class ConsultationRequest(models.Model):
     def waiting_since(self):
         """When the visitor started waiting for a first contact, or None."""
         return self.created if self.status == self.Status.NEW else None
+
+    @property
+    def is_schedulable(self):
+        """May staff book this request in? (Whether it has a live appointment
+        already is a separate question.)"""
+        return self.status in SCHEDULABLE_STATUSES and not self.erased_at
 
     def allowed_transitions(self):
         return sorted(self.TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
@@ -408,6 +443,10 @@ class ConsultationRequest(models.Model):
         self.save(update_fields=["assigned_to", "updated"])
 
 
+# The campaign (UTM) tags a link may carry, as they are named in links and in fields.
+CAMPAIGN_FIELDS = [field.name for field in ConsultationRequest._meta.fields if field.name.startswith("utm_")]
+
+
 def window_start(day, part):
     """The moment a preferred window opens, in the clinic's time zone."""
     return timezone.make_aware(datetime.combine(day, DayPart.start_time(part)))
@@ -429,93 +468,3 @@ class InternalNote(models.Model):
 
     def __str__(self):
         return f"Note by {self.author or 'someone'} on {self.created:%d %b %Y %H:%M}"
-
-
-class AppointmentQuerySet(models.QuerySet):
-    def live(self):
-        return self.filter(status=Appointment.Status.BOOKED)
-
-    def on_day(self, day):
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        return self.filter(start__gte=start, start__lt=start + timedelta(days=1))
-
-    def today(self):
-        return self.live().on_day(timezone.localdate())
-
-    def occupying(self):
-        """Appointments that hold the specialist's time: every one not cancelled."""
-        return self.exclude(status=Appointment.Status.CANCELLED)
-
-    def overlapping(self, specialist, start, end):
-        return self.occupying().filter(specialist=specialist, start__lt=end, end__gt=start)
-
-    def due_for_reminder(self, now=None, within=timedelta(hours=24)):
-        now = now or timezone.now()
-        return self.live().filter(start__gt=now, start__lte=now + within)
-
-
-class Appointment(models.Model):
-    """A consultation fixed in time with a specialist. Two that are not cancelled
-    never overlap for one specialist: a database guard added by migration 0003
-    (an exclusion constraint on PostgreSQL, triggers on SQLite) makes sure of it.
-    Scheduling goes through bookings.scheduling."""
-
-    class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CANCELLED = "cancelled", "Cancelled"
-        COMPLETED = "completed", "Completed"
-        NO_SHOW = "no_show", "No-show"
-
-    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="appointments")
-    specialist = models.ForeignKey(Specialist, on_delete=models.PROTECT, related_name="appointments")
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    mode = models.CharField(max_length=10, choices=Mode, default=Mode.IN_CLINIC)
-    status = models.CharField(max_length=10, choices=Status, default=Status.BOOKED)
-    location = models.CharField(
-        "place",
-        max_length=200,
-        blank=True,
-        help_text="For appointments in the clinic: the room or floor the visitor should ask for.",
-    )
-    video_link = models.URLField(
-        blank=True, help_text="For video calls: the meeting link the visitor will use. Sent by email."
-    )
-    # Calendar files carry it: each reschedule or cancellation raises it so
-    # calendar apps replace the earlier event instead of adding another.
-    sequence = models.PositiveIntegerField(default=0, editable=False)
-    cancellation_reason = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(default=timezone.now, editable=False)
-
-    objects = AppointmentQuerySet.as_manager()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["start"]
-        verbose_name = "appointment"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")),
-                name="bookings_appointment_ends_after_start",
-                violation_error_message="An appointment must end after it starts.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.request} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
-
-    def get_absolute_url(self):
-        return reverse("admin:bookings_appointment_change", args=[self.pk])
-
-    @property
-    def duration(self):
-        return self.end - self.start
-
-    @property
-    def is_live(self):
-        return self.status == self.Status.BOOKED
-
-
-# Models kept in their own modules, imported here so Django registers them.
-from .models_outbox import OutboundEmail  # noqa: E402, F401
-from .models_scheduling import DayOff, WorkingHours  # noqa: E402, F401

@@ -1,8 +1,10 @@
 import csv
 import logging
+import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -11,44 +13,12 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from clinic.models import ClinicProfile
 
-from . import admin_scheduling, services
-from .models import ConsultationRequest, InternalNote
+from .. import services
+from ..models import ConsultationRequest, InternalNote
+from .appointments import appointments_summary, schedule_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
-
-VISITOR_FIELDS = [
-    "reference",
-    "created",
-    "name",
-    "email",
-    "phone",
-    "contact_channels_display",
-    "discreet",
-    "age_statement",
-    "concern",
-    "message",
-    "mode",
-    "preferred_specialist",
-    "preferred_times",
-    "language",
-    "safe_now",
-    "urgent",
-    "consent_notice_version",
-    "consented_at",
-    "source_article",
-    "campaign",
-]
-STATUS_FIELDS = [
-    "status",
-    "contacted_at",
-    "scheduled_at",
-    "completed_at",
-    "cancelled_at",
-    "no_show_at",
-    "spam_at",
-    "erased_at",
-]
 
 
 class AssignedToMeFilter(admin.SimpleListFilter):
@@ -86,7 +56,7 @@ class QueueFilter(admin.SimpleListFilter):
         if value == "urgent":
             return queryset.urgent_open()
         if value == "overdue":
-            return queryset.waiting_longer_than(ClinicProfile.load().response_time_hours)
+            return queryset.overdue()
         if value == "open":
             return queryset.open()
         return queryset
@@ -177,7 +147,6 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
     inlines = [InternalNoteInline]
-    readonly_fields = [*VISITOR_FIELDS, *STATUS_FIELDS, "appointments"]
     history_list_display = []
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
@@ -225,6 +194,11 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
     ]
 
+    # Everything shown is read-only but what staff change: what the visitor
+    # sent, the status times, the appointments.
+    readonly_fields = [
+        name for name in flatten_fieldsets(fieldsets) if name not in ConsultationRequestAdminForm.base_fields
+    ]
     view_on_site = False
 
     def get_historical_record_context_helper(self, request, historical_record):
@@ -251,7 +225,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="appointments")
     def appointments(self, obj):
-        return admin_scheduling.appointments_summary(obj)
+        return appointments_summary(obj)
 
     @admin.display(description="time waiting")
     def time_waiting(self, obj):
@@ -269,36 +243,25 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="campaign")
     def campaign(self, obj):
-        parts = [
-            f"{name.removeprefix('utm_')}={getattr(obj, name)}"
-            for name in ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
-            if getattr(obj, name)
-        ]
-        return ", ".join(parts) or "—"
+        return (
+            ", ".join(f"{name.removeprefix('utm_')}={value}" for name, value in obj.campaign.items()) or "—"
+        )
 
     def save_model(self, request, obj, form, change):
+        # Saving an unchanged request would add an empty line to its history.
         if "assigned_to" in form.changed_data:
-            assignee = form.cleaned_data["assigned_to"]
-            obj._change_reason = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
-        if not change or "assigned_to" in form.changed_data:
-            # Saving an unchanged request would add an empty line to its history.
-            super().save_model(request, obj, form, change)
-        target = form.cleaned_data.get("change_status_to")
-        if target:
-            obj.transition_to(target, user=request.user)
+            services.assign(obj, form.cleaned_data["assigned_to"], by=request.user)
+        if form.cleaned_data.get("change_status_to"):
+            services.change_status(obj, form.cleaned_data["change_status_to"], user=request.user)
 
     def save_formset(self, request, form, formset, change):
-        notes = formset.save(commit=False)
-        for note in notes:
-            note.author = request.user
-            note.save()
-        if notes:
-            services.record_note(form.instance, request.user)
-        formset.save_m2m()
+        # Notes are only ever added (see InternalNoteInline).
+        for note in formset.save(commit=False):
+            services.add_note(form.instance, request.user, note.text)
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
-        count = queryset.assign_to(request.user)
+        count = services.assign_all(queryset, request.user)
         self.message_user(request, f"{count} request(s) assigned to you.", messages.SUCCESS)
 
     @admin.action(description="Mark contacted", permissions=["change"])
@@ -311,7 +274,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     def _bulk_transition(self, request, queryset, status):
         selected = queryset.count()
-        changed = queryset.transition_to(status, user=request.user)
+        changed = services.change_status_of_all(queryset, status, user=request.user)
         self.message_user(request, f"{changed} request(s) marked {status.label.lower()}.", messages.SUCCESS)
         if changed < selected:
             self.message_user(
@@ -326,7 +289,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         if queryset.count() != 1:
             self.message_user(request, "Choose one request to schedule.", messages.WARNING)
             return None
-        return HttpResponseRedirect(admin_scheduling.schedule_link(queryset.get()))
+        return HttpResponseRedirect(schedule_link(queryset.get()))
 
     @admin.action(description="Export selected as CSV", permissions=["export"])
     def export_csv(self, request, queryset):
@@ -334,7 +297,8 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="consultation-requests-{stamp}.csv"'
         response["Cache-Control"] = "no-store"
-        writer = csv.writer(response)
+        # Every cell quoted, so no separator inside a value starts a new cell.
+        writer = csv.writer(response, quoting=csv.QUOTE_ALL)
         writer.writerow(CSV_COLUMNS)
         rows = queryset.select_related("concern", "preferred_specialist", "assigned_to", "source_article")
         for obj in rows:
@@ -389,9 +353,13 @@ def csv_row(obj):
     ]
 
 
+# A spreadsheet runs a cell as a formula when it starts with = + - @ (or a tab
+# or carriage return before one), and some split cells on , ; | or a line
+# break. So, as OWASP advises against CSV injection, a ' goes before any such
+# start, at the beginning of the value or after any separator. A phone number
+# (+ and digits only) is left as it is.
+FORMULA_START = re.compile(r"(^|[,;|\t\r\n])(?=\s*(?:[=@\-\t\r]|\+(?!\d+\Z)))")
+
+
 def _csv_safe(value):
-    # A cell starting with = + - @ runs as a formula in a spreadsheet.
-    text = str(value)
-    if text[:1] in ("=", "-", "@", "\t", "\r") or (text[:1] == "+" and not text[1:].isdigit()):
-        return "'" + text
-    return text
+    return FORMULA_START.sub(r"\1'", str(value))

@@ -1,0 +1,231 @@
+"""Appointments in the admin. Booking and moving one go through their own
+pages (a plain form that calls bookings.services, whose errors appear beside
+the fields); the appointment's own page is a read-only record."""
+
+from datetime import timedelta
+from functools import partial
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers, widgets
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.models import Specialist
+
+from .. import services
+from ..models import Appointment, ConsultationRequest
+
+
+def _model_field(name, **kwargs):
+    # Labels and help texts come from the model.
+    return Appointment._meta.get_field(name).formfield(**kwargs)
+
+
+class AppointmentForm(forms.Form):
+    specialist = _model_field("specialist", queryset=Specialist.objects.active())
+    start = _model_field("start", form_class=forms.SplitDateTimeField, widget=widgets.AdminSplitDateTime)
+    duration = forms.IntegerField(
+        label="Length (minutes)",
+        initial=50,
+        min_value=10,
+        max_value=240,
+        help_text="A standard consultation is 50 minutes.",
+    )
+    override_working_hours = forms.BooleanField(
+        label="Schedule outside working hours",
+        required=False,
+        help_text="Tick only when the specialist has agreed to see the visitor outside their usual hours or on a day off.",
+    )
+    mode = _model_field("mode")
+    location = _model_field("location")
+    video_link = _model_field("video_link", assume_scheme="https")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The admin's date and time boxes carry no labels of their own; screen
+        # readers need one for each.
+        for widget, label in zip(
+            self.fields["start"].widget.widgets, ["Start date", "Start time"], strict=True
+        ):
+            widget.attrs["aria-label"] = label
+
+    def service_options(self):
+        data = self.cleaned_data
+        return {
+            "specialist": data["specialist"],
+            "start": data["start"],
+            "duration": timedelta(minutes=data["duration"]),
+            "mode": data["mode"],
+            "location": data["location"],
+            "video_link": data["video_link"],
+            "override_hours": data["override_working_hours"],
+        }
+
+    def add_service_error(self, error):
+        """The service's errors beside the fields they are about."""
+        for field, errors in error.update_error_dict({}).items():
+            self.add_error(field if field in self.fields else None, errors)
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(SimpleHistoryAdmin):
+    class Media:
+        css = {"all": ["bookings/admin.css"]}
+
+    list_display = ["request", "specialist", "start", "end", "mode", "status"]
+    list_filter = ["status", "mode", "specialist"]
+    list_select_related = ["request", "specialist"]
+    date_hierarchy = "start"
+    fieldsets = [
+        (
+            None,
+            {"fields": ["request", "specialist", "start", "end", "mode", "location", "video_link", "next"]},
+        ),
+        ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
+    ]
+    readonly_fields = ["next"]
+    actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
+            ),
+            path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_appointment_reschedule"),
+            *super().get_urls(),
+        ]
+
+    def has_add_permission(self, request):
+        # Appointments are booked from a request, through schedule_view.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # The page of an appointment is a record; changes go through reschedule_view.
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="next steps")
+    def next(self, obj):
+        if not obj.is_live:
+            return "—"
+        return format_html('<a href="{}">Reschedule or change the details</a>', reschedule_link(obj))
+
+    def schedule_view(self, request, request_id):
+        if not request.user.has_perm("bookings.add_appointment"):
+            raise PermissionDenied
+        consultation = get_object_or_404(ConsultationRequest, pk=request_id)
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+        form = AppointmentForm(request.POST or None, initial={"start": start, "mode": consultation.mode})
+        return self._appointment_page(
+            request,
+            form,
+            consultation,
+            partial(services.schedule_appointment, consultation),
+            title=f"Schedule an appointment for {consultation}",
+            done="The appointment “{}” was added successfully.",
+        )
+
+    def reschedule_view(self, request, pk):
+        appointment = get_object_or_404(Appointment.objects.select_related("request"), pk=pk)
+        if not (super().has_change_permission(request, appointment) and appointment.is_live):
+            raise PermissionDenied
+        initial = {
+            "specialist": appointment.specialist_id,
+            "start": timezone.localtime(appointment.start),
+            "duration": int(appointment.duration.total_seconds() // 60),
+            "mode": appointment.mode,
+            "location": appointment.location,
+            "video_link": appointment.video_link,
+        }
+        form = AppointmentForm(request.POST or None, initial=initial)
+        if form.is_valid() and not form.has_changed():
+            # Saving an unchanged appointment must not email the visitor again.
+            self.message_user(request, f"The appointment “{appointment}” was not changed.", messages.SUCCESS)
+            return redirect("admin:bookings_appointment_changelist")
+        return self._appointment_page(
+            request,
+            form,
+            appointment.request,
+            partial(services.reschedule_appointment, appointment),
+            title=f"Reschedule the appointment for {appointment.request}",
+            done="The appointment “{}” was changed successfully.",
+        )
+
+    def _appointment_page(self, request, form, consultation, book, *, title, done):
+        """The form; once it is valid, `book` (a service) with its options,
+        and any error it finds beside the field it is about."""
+        if form.is_valid():
+            try:
+                appointment = book(**form.service_options(), user=request.user)
+            except ValidationError as error:
+                form.add_service_error(error)
+            else:
+                self.message_user(request, done.format(appointment), messages.SUCCESS)
+                return redirect("admin:bookings_appointment_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "consultation": consultation,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "errors": helpers.AdminErrorList(form, []),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/schedule.html", context)
+
+    @admin.action(description="Cancel selected appointments (the visitor is emailed)", permissions=["change"])
+    def cancel_appointments(self, request, queryset):
+        count = sum(services.cancel_appointment(a, user=request.user) for a in queryset.live())
+        self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
+
+    def _close(self, request, queryset, status):
+        count = sum(services.close_appointment(a, status, user=request.user) for a in queryset.live())
+        self.message_user(request, f"{count} appointment(s) marked {status.label.lower()}.", messages.SUCCESS)
+
+    @admin.action(description="Mark completed", permissions=["change"])
+    def mark_completed(self, request, queryset):
+        self._close(request, queryset, Appointment.Status.COMPLETED)
+
+    @admin.action(description="Mark no-show", permissions=["change"])
+    def mark_no_show(self, request, queryset):
+        self._close(request, queryset, Appointment.Status.NO_SHOW)
+
+
+def schedule_link(consultation):
+    return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
+
+
+def reschedule_link(appointment):
+    return reverse("admin:bookings_appointment_reschedule", args=[appointment.pk])
+
+
+def appointments_summary(consultation):
+    """The request's appointments as links, and a link to schedule one: shown
+    read-only on the request's admin page."""
+    appointments = list(consultation.appointments.select_related("specialist"))
+    items = [
+        format_html(
+            '<li><a href="{}">{}</a>: {}, {}</li>',
+            reverse("admin:bookings_appointment_change", args=[appointment.pk]),
+            date_format(timezone.localtime(appointment.start), "D j M Y, H:i"),
+            appointment.specialist,
+            appointment.get_status_display().lower(),
+        )
+        for appointment in appointments
+    ]
+    if consultation.is_schedulable and not any(a.is_live for a in appointments):
+        items.append(
+            format_html('<li><a href="{}">Schedule an appointment</a></li>', schedule_link(consultation))
+        )
+    if not items:
+        return "—"
+    return format_html(
+        '<ul class="appointments-summary">{}</ul>', format_html_join("", "{}", ((i,) for i in items))
+    )

@@ -1,0 +1,29 @@
+"""Specialists' working time, added to the Specialist admin. The Specialist
+admin lives in clinic, which must not know about bookings, so bookings
+registers it again with its inlines."""
+
+from django.contrib import admin
+
+from clinic.admin import SpecialistAdmin
+from clinic.models import Specialist
+
+from ..models import DayOff, WorkingHours
+
+
+class WorkingHoursInline(admin.TabularInline):
+    model = WorkingHours
+    extra = 0
+    verbose_name_plural = "working hours (clinic time; appointments outside them need an override)"
+
+
+class DayOffInline(admin.TabularInline):
+    model = DayOff
+    extra = 0
+
+
+admin.site.unregister(Specialist)
+
+
+@admin.register(Specialist)
+class SpecialistWithScheduleAdmin(SpecialistAdmin):
+    inlines = [*SpecialistAdmin.inlines, WorkingHoursInline, DayOffInline]

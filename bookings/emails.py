@@ -1,0 +1,89 @@
+"""What each email says: subject, templates (emails/*.txt and .html), context
+and the calendar file. bookings.outbox delivers them."""
+
+import unicodedata
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from clinic.links import absolute_url
+from clinic.models import ClinicProfile
+
+from . import calendar, tokens
+from .models import OutboundEmail
+
+Kind = OutboundEmail.Kind
+
+SUBJECTS = {
+    Kind.ACKNOWLEDGEMENT: "Your request to {clinic}",
+    Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
+    Kind.RESCHEDULE: "Your appointment at {clinic} has changed",
+    Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
+    Kind.REMINDER: "Reminder: your appointment at {clinic}",
+}
+APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
+LIVE_APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
+FIRST_NAME_MAX = 20
+
+
+def first_name(name):
+    """The first word of a name when it is a short word of letters, else "".
+    Anyone can type any address into the booking form: the acknowledgement
+    must not carry their words to a stranger's inbox."""
+    word = next(iter(name.split()), "")
+    if len(word) > FIRST_NAME_MAX or not all(unicodedata.category(c)[0] in "LM" for c in word):
+        return ""
+    return word
+
+
+def build_message(email):
+    """The message for an OutboundEmail as things stand now, or None when it is
+    no longer wanted (the request was erased; the appointment it reminds of or
+    confirms was cancelled meanwhile)."""
+    consultation, appointment = email.request, email.appointment
+    if consultation.erased_at and not email.to_clinic:
+        return None
+    if email.kind in APPOINTMENT_KINDS:
+        if appointment is None:
+            return None
+        if email.kind in LIVE_APPOINTMENT_KINDS and not appointment.is_live:
+            return None
+        if email.kind == Kind.REMINDER and appointment.start != email.reminder_for:
+            return None
+    clinic = ClinicProfile.load()
+    context = {"clinic": clinic, "consultation": consultation, "appointment": appointment}
+    if email.to_clinic:
+        path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
+        context["admin_url"] = absolute_url(path)
+        prefix = "Urgent: new" if consultation.urgent else "New"
+        subject = f"{prefix} consultation request {consultation.reference}"
+        return _message(subject, "new_request", context, to=[settings.CLINIC_INBOX_EMAIL or clinic.email])
+    context["status_url"] = absolute_url(tokens.status_path(consultation))
+    if email.kind == Kind.ACKNOWLEDGEMENT:
+        context["first_name"] = first_name(consultation.name)
+        template = "acknowledgement"
+    else:
+        context["when"] = date_format(timezone.localtime(appointment.start), "l j F Y, g:i A")
+        template = f"appointment_{email.kind}"
+    message = _message(
+        SUBJECTS[email.kind].format(clinic=clinic.name),
+        template,
+        context,
+        to=[consultation.email],
+        reply_to=[clinic.email],
+    )
+    if appointment is not None and email.kind != Kind.REMINDER:
+        message.attach("appointment.ics", calendar.appointment_calendar(appointment, clinic), "text/calendar")
+    return message
+
+
+def _message(subject, template, context, to, reply_to=None):
+    text = render_to_string(f"emails/{template}.txt", context)
+    html = render_to_string(f"emails/{template}.html", context)
+    message = EmailMultiAlternatives(subject, text, to=to, reply_to=reply_to)
+    message.attach_alternative(html, "text/html")
+    return message

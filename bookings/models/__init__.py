@@ -1,0 +1,29 @@
+from .appointments import Appointment, AppointmentQuerySet
+from .outbox import OutboundEmail
+from .requests import (
+    ConsultationRequest,
+    DayPart,
+    InternalNote,
+    InvalidTransition,
+    Mode,
+    generate_access_key,
+    generate_reference,
+    window_start,
+)
+from .schedule import DayOff, WorkingHours
+
+__all__ = [
+    "Appointment",
+    "AppointmentQuerySet",
+    "ConsultationRequest",
+    "DayOff",
+    "DayPart",
+    "InternalNote",
+    "InvalidTransition",
+    "Mode",
+    "OutboundEmail",
+    "WorkingHours",
+    "generate_access_key",
+    "generate_reference",
+    "window_start",
+]

@@ -1,0 +1,21 @@
+"""gunicorn's access log without the bearer tokens of visitors' private links
+(gunicorn.conf.py sets it as logger_class). Whoever holds one of those links
+sees that visitor's booking, so it must not sit in a log file."""
+
+import re
+
+from gunicorn.glogging import Logger
+
+# /book/thanks/<token>/ and /book/request/<token>/... (bookings/urls.py);
+# /book/request/erased/ carries no token.
+TOKEN_IN_PATH = re.compile(r"(/book/(?:thanks|request)/)(?!erased/)[^/?#\s\"]+")
+
+
+class RedactingLogger(Logger):
+    def atoms(self, resp, req, environ, request_time):
+        # Every value that could carry such a path: the path, the request
+        # line, the referrer and the other headers (a redirect's Location).
+        return {
+            name: TOKEN_IN_PATH.sub(r"\1[redacted]", value) if isinstance(value, str) else value
+            for name, value in super().atoms(resp, req, environ, request_time).items()
+        }
