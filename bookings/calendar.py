@@ -46,7 +46,7 @@ def appointment_calendar(appointment, clinic):
         event.add("location", appointment.video_link or "Video call")
     else:
         event.add("location", "Phone call")
-    event.add("description", f"Reference {appointment.request.reference}. Questions: {clinic.phone}.")
+    event.add("description", f"Reference {appointment.consultation.reference}. Questions: {clinic.phone}.")
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

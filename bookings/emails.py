@@ -44,7 +44,7 @@ def build_message(email):
     """The message for an OutboundEmail as things stand now, or None when it is
     no longer wanted (the request was erased; the appointment it reminds of or
     confirms was cancelled meanwhile)."""
-    consultation, appointment = email.request, email.appointment
+    consultation, appointment = email.consultation, email.appointment
     if consultation.erased_at and not email.to_clinic:
         return None
     if email.kind in APPOINTMENT_KINDS:

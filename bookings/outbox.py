@@ -78,14 +78,16 @@ OUTAGE_PATIENCE = timedelta(minutes=5)
 def queue_email(kind, consultation, *, appointment=None, reminder_for=None):
     """Record an email to send and enqueue its delivery. Call it inside the
     transaction of the change that causes it. Returns the OutboundEmail."""
-    email = OutboundEmail(kind=kind, request=consultation, appointment=appointment, reminder_for=reminder_for)
+    email = OutboundEmail(
+        kind=kind, consultation=consultation, appointment=appointment, reminder_for=reminder_for
+    )
     return _queue([email])[0]
 
 
 def queue_emails(kinds, consultation):
     """queue_email for several kinds at once, in one insert (the booking form
     has a query budget)."""
-    return _queue([OutboundEmail(kind=kind, request=consultation) for kind in kinds])
+    return _queue([OutboundEmail(kind=kind, consultation=consultation) for kind in kinds])
 
 
 def _queue(emails):
@@ -112,9 +114,9 @@ def deliver(email_id):
     now = timezone.now()
     if not _due(now).filter(pk=email_id).update(status=EmailStatus.SENDING, claimed_at=now):
         return "not due"
-    email = OutboundEmail.objects.select_related("request", "appointment", "appointment__specialist").get(
-        pk=email_id
-    )
+    email = OutboundEmail.objects.select_related(
+        "consultation", "appointment", "appointment__specialist"
+    ).get(pk=email_id)
     message = emails.build_message(email)
     if message is None:
         OutboundEmail.objects.filter(pk=email.pk).update(status=EmailStatus.SKIPPED, next_attempt_at=None)
@@ -125,7 +127,7 @@ def deliver(email_id):
     except OSError as exc:  # smtplib.SMTPException, refused, timed out, unreachable
         return _after_failure(email, exc)
     _record_sent(email)
-    logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.request.reference)
+    logger.info("Email %s (%s) sent for request %s", email.pk, email.kind, email.consultation.reference)
     if email.attempts:
         _wake_waiting_retries()
     return "sent"
@@ -229,7 +231,7 @@ def send_again(emails):
     for email in emails:
         with transaction.atomic():
             if email.status == EmailStatus.SENT:
-                queue_email(email.kind, email.request, appointment=email.appointment)
+                queue_email(email.kind, email.consultation, appointment=email.appointment)
             else:
                 being_sent = Q(status=EmailStatus.SENDING, claimed_at__gte=_abandoned_before(timezone.now()))
                 updated = (
@@ -248,8 +250,8 @@ def queue_due_reminders(now=None):
     """Queue a reminder for every booked appointment in the next 24 hours that
     has none for its current time. Safe to run as often as wanted."""
     queued = 0
-    for appointment in Appointment.objects.due_for_reminder(now).select_related("request"):
-        if appointment.request.erased_at:
+    for appointment in Appointment.objects.due_for_reminder(now).select_related("consultation"):
+        if appointment.consultation.erased_at:
             continue
         if appointment.outbound_emails.filter(kind=Kind.REMINDER, reminder_for=appointment.start).exists():
             continue
@@ -257,7 +259,7 @@ def queue_due_reminders(now=None):
             with transaction.atomic():
                 queue_email(
                     Kind.REMINDER,
-                    appointment.request,
+                    appointment.consultation,
                     appointment=appointment,
                     reminder_for=appointment.start,
                 )

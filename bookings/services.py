@@ -97,7 +97,7 @@ def assign_all(consultations, assignee):
 
 @transaction.atomic
 def add_note(consultation, author, text):
-    note = InternalNote.objects.create(request=consultation, author=author, text=text)
+    note = InternalNote.objects.create(consultation=consultation, author=author, text=text)
     # "Internal note added" in the request's history, so the history page
     # tells the whole story of who did what.
     consultation._change_reason = "Internal note added"
@@ -115,7 +115,7 @@ def cancel_by_visitor(consultation, reason=""):
         emailed |= cancel_appointment(appointment, reason=reason, by_visitor=True)
     consultation.transition_to(Status.CANCELLED)
     InternalNote.objects.create(
-        request=consultation,
+        consultation=consultation,
         text="Cancelled by the visitor." + (f" Their reason: {reason}" if reason else ""),
     )
     logger.info("Request %s cancelled by the visitor", consultation.reference)
@@ -145,9 +145,9 @@ def erase(consultation, *, reason, user=None):
     if consultation.erased_at:
         return False
     ConsultationRequest.history.filter(id=consultation.pk).update(**PERSONAL_FIELDS)
-    InternalNote.objects.filter(request=consultation).update(text=ERASED_NOTE)
-    Appointment.objects.filter(request=consultation).update(cancellation_reason="")
-    Appointment.history.filter(request_id=consultation.pk).update(cancellation_reason="")
+    InternalNote.objects.filter(consultation=consultation).update(text=ERASED_NOTE)
+    Appointment.objects.filter(consultation=consultation).update(cancellation_reason="")
+    Appointment.history.filter(consultation_id=consultation.pk).update(cancellation_reason="")
     for field, value in PERSONAL_FIELDS.items():
         setattr(consultation, field, value)
     consultation.access_key = ""
@@ -252,7 +252,7 @@ def schedule_appointment(
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours)
     appointment = Appointment(
-        request=consultation,
+        consultation=consultation,
         specialist=specialist,
         start=start,
         end=end,
@@ -301,7 +301,7 @@ def reschedule_appointment(
     current.sequence += 1
     _history(current, "Rescheduled" if moved else "Details changed", user)
     _save_guarded(current, specialist)
-    outbox.queue_email(Kind.RESCHEDULE, current.request, appointment=current)
+    outbox.queue_email(Kind.RESCHEDULE, current.consultation, appointment=current)
     logger.info("Appointment %s rescheduled", current.pk)
     return current
 
@@ -318,7 +318,7 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     current.sequence += 1
     _history(current, "Cancelled by the visitor" if by_visitor else "Cancelled", user)
     current.save(update_fields=["status", "cancellation_reason", "sequence"])
-    outbox.queue_email(Kind.CANCELLATION, current.request, appointment=current)
+    outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
     logger.info("Appointment %s cancelled", current.pk)
     return True
 
@@ -327,13 +327,13 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
 def close_appointment(appointment, status, *, user=None):
     """Record how a booked appointment ended (completed or no-show), and move
     the request the same way."""
-    current = Appointment.objects.select_for_update().select_related("request").get(pk=appointment.pk)
+    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
     if not current.is_live:
         return False
     current.status = status
     _history(current, f"Marked {Appointment.Status(status).label.lower()}", user)
     current.save(update_fields=["status"])
     # The appointment's and the request's statuses share their values.
-    if current.request.can_transition_to(status):
-        current.request.transition_to(status, user=user)
+    if current.consultation.can_transition_to(status):
+        current.consultation.transition_to(status, user=user)
     return True

@@ -115,7 +115,7 @@ class InternalNoteFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "bookings.InternalNote"
 
-    request = factory.SubFactory(ConsultationRequestFactory)
+    consultation = factory.SubFactory(ConsultationRequestFactory)
     author = factory.SubFactory(UserFactory)
     text = "Called, no answer; will try again after 4 pm."
 
@@ -124,7 +124,7 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "bookings.Appointment"
 
-    request = factory.SubFactory(ConsultationRequestFactory)
+    consultation = factory.SubFactory(ConsultationRequestFactory)
     specialist = factory.SubFactory(SpecialistFactory)
     start = factory.LazyFunction(lambda: timezone.now() + timezone.timedelta(hours=1))
     end = factory.LazyAttribute(lambda o: o.start + timezone.timedelta(minutes=50))
@@ -171,4 +171,4 @@ class OutboundEmailFactory(factory.django.DjangoModelFactory):
         model = "bookings.OutboundEmail"
 
     kind = "acknowledgement"
-    request = factory.SubFactory(ConsultationRequestFactory)
+    consultation = factory.SubFactory(ConsultationRequestFactory)

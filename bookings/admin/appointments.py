@@ -79,14 +79,25 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     class Media:
         css = {"all": ["bookings/admin.css"]}
 
-    list_display = ["request", "specialist", "start", "end", "mode", "status"]
+    list_display = ["consultation", "specialist", "start", "end", "mode", "status"]
     list_filter = ["status", "mode", "specialist"]
-    list_select_related = ["request", "specialist"]
+    list_select_related = ["consultation", "specialist"]
     date_hierarchy = "start"
     fieldsets = [
         (
             None,
-            {"fields": ["request", "specialist", "start", "end", "mode", "location", "video_link", "next"]},
+            {
+                "fields": [
+                    "consultation",
+                    "specialist",
+                    "start",
+                    "end",
+                    "mode",
+                    "location",
+                    "video_link",
+                    "next",
+                ]
+            },
         ),
         ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
     ]
@@ -133,7 +144,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
 
     def reschedule_view(self, request, pk):
-        appointment = get_object_or_404(Appointment.objects.select_related("request"), pk=pk)
+        appointment = get_object_or_404(Appointment.objects.select_related("consultation"), pk=pk)
         if not (super().has_change_permission(request, appointment) and appointment.is_live):
             raise PermissionDenied
         initial = {
@@ -152,9 +163,9 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         return self._appointment_page(
             request,
             form,
-            appointment.request,
+            appointment.consultation,
             partial(services.reschedule_appointment, appointment),
-            title=f"Reschedule the appointment for {appointment.request}",
+            title=f"Reschedule the appointment for {appointment.consultation}",
             done="The appointment “{}” was changed successfully.",
         )
 

@@ -12,7 +12,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     list_display = [
         "created",
         "kind",
-        "request",
+        "consultation",
         "status",
         "attempts",
         "last_error",
@@ -20,8 +20,8 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "sent_at",
     ]
     list_filter = ["status", "kind", "created"]
-    list_select_related = ["request"]
-    search_fields = ["=request__reference"]
+    list_select_related = ["consultation"]
+    search_fields = ["=consultation__reference"]
     search_help_text = "Search by request reference."
     date_hierarchy = "created"
     actions = ["send_again"]
@@ -42,7 +42,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send again", permissions=["send"])
     def send_again(self, request, queryset):
-        count = outbox.send_again(queryset.select_related("request", "appointment"))
+        count = outbox.send_again(queryset.select_related("consultation", "appointment"))
         self.message_user(request, f"{count} email(s) queued to send again.", messages.SUCCESS)
         if count < queryset.count():
             self.message_user(request, "Emails being sent right now were left alone.", messages.WARNING)

@@ -45,7 +45,9 @@ class Appointment(models.Model):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
 
-    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="appointments")
+    consultation = models.ForeignKey(
+        ConsultationRequest, on_delete=models.CASCADE, related_name="appointments"
+    )
     specialist = models.ForeignKey(Specialist, on_delete=models.PROTECT, related_name="appointments")
     start = models.DateTimeField()
     end = models.DateTimeField()
@@ -81,7 +83,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.request} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
+        return f"{self.consultation} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
 
     def get_absolute_url(self):
         return reverse("admin:bookings_appointment_change", args=[self.pk])

@@ -34,7 +34,7 @@ class OutboundEmail(models.Model):
         SKIPPED = "skipped", "Not needed"
 
     kind = models.CharField(max_length=20, choices=Kind)
-    request = models.ForeignKey(
+    consultation = models.ForeignKey(
         "bookings.ConsultationRequest", on_delete=models.CASCADE, related_name="outbound_emails"
     )
     appointment = models.ForeignKey(
@@ -53,8 +53,6 @@ class OutboundEmail(models.Model):
     # The appointment start a reminder is for: one reminder per appointment
     # time, however often the reminder command runs.
     reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
-    # Where links in the email point (the site the change was made on).
-    site_url = models.CharField(max_length=200, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -85,7 +83,7 @@ class OutboundEmail(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} for {self.request}"
+        return f"{self.get_kind_display()} for {self.consultation}"
 
     def get_absolute_url(self):
         return reverse("admin:bookings_outboundemail_change", args=[self.pk])

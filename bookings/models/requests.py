@@ -455,7 +455,7 @@ def window_start(day, part):
 class InternalNote(models.Model):
     """A note staff keep on a request; visitors never see these."""
 
-    request = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="notes")
+    consultation = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )

@@ -227,7 +227,7 @@ def test_csv_export_needs_its_own_permission(client, reception_user):
 
 def test_editor_sees_nothing_of_any_request(client, editor_user):
     consultation = ConsultationRequestFactory(name="Priya Secret")
-    AppointmentFactory(request=consultation)
+    AppointmentFactory(consultation=consultation)
     client.force_login(editor_user)
     index = client.get(reverse("admin:index")).content.decode()
     assert "Consultation requests" not in index and "Priya" not in index
@@ -244,7 +244,7 @@ def test_editor_sees_nothing_of_any_request(client, editor_user):
         assert client.get(url).status_code == 403, url
     autocomplete = client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "bookings", "model_name": "appointment", "field_name": "request", "term": "Priya"},
+        {"app_label": "bookings", "model_name": "appointment", "field_name": "consultation", "term": "Priya"},
     )
     assert autocomplete.status_code == 403
     assert client.get(reverse("admin:app_list", args=["bookings"])).status_code in (403, 404)

@@ -410,7 +410,7 @@ def test_request_page_lists_appointments_and_the_action_opens_scheduling(admin_c
     appointment = services.schedule_appointment(
         ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
     )
-    page = admin_client.get(f"/admin/bookings/consultationrequest/{appointment.request.pk}/change/")
+    page = admin_client.get(f"/admin/bookings/consultationrequest/{appointment.consultation.pk}/change/")
     assert f"/admin/bookings/appointment/{appointment.pk}/change/" in page.content.decode()
     assert "Schedule an appointment</a>" not in page.content.decode()
     other = ConsultationRequestFactory()

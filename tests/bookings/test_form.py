@@ -46,8 +46,9 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     TopicFactory(name="Anxiety", slug="anxiety")
     pages = []
     for _ in range(2):
-        # The form's choices: topics and bookable specialists.
-        with django_assert_num_queries(2):
+        # The form's choices (topics, bookable specialists) and the clinic
+        # profile, read by the form (consent wording) and by the page.
+        with django_assert_num_queries(4):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]

@@ -94,7 +94,9 @@ def test_the_calendar_file_carries_no_self_service_link(appointment, clinic_prof
     (message,) = mailoutbox
     _, event = calendar_of(message)
     description = str(event["DESCRIPTION"])
-    assert description == f"Reference {appointment.request.reference}. Questions: {clinic_profile.phone}."
+    assert (
+        description == f"Reference {appointment.consultation.reference}. Questions: {clinic_profile.phone}."
+    )
     assert "/book/request/" not in "".join(str(value) for value in event.values())
     assert "http://testserver/book/request/" in message.body
 
@@ -195,7 +197,7 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     assert OutboundEmail.objects.filter(kind="reminder").count() == 1
     run_worker()
     reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
-    assert len(reminders) == 1 and reminders[0].to == [soon.request.email]
+    assert len(reminders) == 1 and reminders[0].to == [soon.consultation.email]
     # No web request behind the command: links come from SITE_URL.
     assert f"{settings.SITE_URL}/book/request/" in reminders[0].body
     assert not reminders[0].attachments

@@ -56,7 +56,7 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(requests):
 
 
 def test_anonymises_closed_requests_past_retention_and_old_spam(requests, caplog):
-    InternalNoteFactory(request=requests["old_completed"], text="Talked about sleep")
+    InternalNoteFactory(consultation=requests["old_completed"], text="Talked about sleep")
     with caplog.at_level(logging.INFO):
         output = run()
     assert "Anonymised 3 request(s) closed more than 365 days ago." in output

@@ -51,13 +51,13 @@ def test_every_visitor_email_links_to_a_working_status_page(client, clinic_profi
 
 
 def test_status_page_is_private_and_shows_the_appointment(client, appointment):
-    response = client.get(status_url(appointment.request))
+    response = client.get(status_url(appointment.consultation))
     html = response.content.decode()
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex, nofollow"
     assert '<meta name="robots" content="noindex, nofollow">' in html
-    assert appointment.request.reference in html and "Dr Kavya Rao" in html
+    assert appointment.consultation.reference in html and "Dr Kavya Rao" in html
     assert "Scheduled" in html and "<script>" not in html
     assert 'rel="canonical" href="http://testserver/book/"' in html
 
@@ -77,7 +77,7 @@ def test_links_expire(client, consultation, settings):
 
 
 def test_cancel_cancels_the_request_and_its_appointment(client, appointment, mailoutbox):
-    url = status_url(appointment.request)
+    url = status_url(appointment.consultation)
     response = client.post(url + "cancel/", {"reason": "Found help closer to home"})
     assert response.status_code == 302 and response["Location"] == url
     consultation = ConsultationRequest.objects.get()
@@ -110,9 +110,9 @@ def test_a_closed_request_cannot_be_cancelled_again(client, consultation):
 
 
 def test_withdrawing_consent_erases_the_request(client, appointment, admin_client, mailoutbox):
-    consultation = appointment.request
+    consultation = appointment.consultation
     url = status_url(consultation)
-    InternalNote.objects.create(request=consultation, text="Mentioned panic attacks on the phone")
+    InternalNote.objects.create(consultation=consultation, text="Mentioned panic attacks on the phone")
     confirm = client.get(url + "erase/")
     assert confirm.status_code == 200 and "no-store" in confirm["Cache-Control"]
     assert "This cannot be undone" in confirm.content.decode()

@@ -71,7 +71,7 @@ def test_reception_schedules_and_a_clash_is_explained_not_an_error_page(page, co
     screenshot(page, "admin-appointment-added-desktop")
 
     assert ConsultationRequest.objects.get(pk=consultation.pk).status == "scheduled"
-    assert Appointment.objects.filter(request=consultation, start=clinic_time(hour=19)).exists()
+    assert Appointment.objects.filter(consultation=consultation, start=clinic_time(hour=19)).exists()
     page.goto("/admin/bookings/outboundemail/")
     expect(page.get_by_text("Appointment confirmation").first).to_be_visible()
     check_axe(page, "outgoing emails")
