@@ -23,9 +23,10 @@ SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
 WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part")]
 DATE_INVALID = "Please enter a date, for example 2026-12-24."
-# Fields whose rules the database constraints repeat. The form checks them
-# itself (the fields and clean()) and save() sets them, so validating the
-# request does not ask the database again, once per constraint.
+# Form field -> the query parameter of a link that prefills it.
+LINK_PARAMETERS = {"concern": "topic", "source_article": "article", "preferred_specialist": "specialist"}
+# Checked by the form and set in save(), so model validation does not ask the
+# database once per constraint that repeats their rules.
 CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
 
 
@@ -41,9 +42,8 @@ def clean_slug(value):
 
 
 class SlugChoiceField(forms.ModelChoiceField):
-    """A choice sent as its slug, so a link's ?topic=anxiety can select it
-    without another query; anything that is not a slug is refused before it
-    reaches the database."""
+    """Chosen by slug, so a link's ?topic=anxiety can select it; a value that
+    is not a slug never reaches the database."""
 
     def __init__(self, queryset, **kwargs):
         super().__init__(queryset, to_field_name="slug", **kwargs)
@@ -57,8 +57,7 @@ class SlugChoiceField(forms.ModelChoiceField):
 
 
 class QuietHiddenField(forms.CharField):
-    """Hidden bookkeeping (campaign, source): the visitor cannot see or fix
-    these, so odd values are tidied rather than reported."""
+    """Hidden bookkeeping the visitor cannot fix: odd values are tidied, not reported."""
 
     widget = forms.HiddenInput
 
@@ -157,9 +156,7 @@ class ConsultationRequestForm(forms.ModelForm):
 
     @classmethod
     def _adjust_fields(cls):
-        """Field changes that are the same for every form, made once on the
-        class: every form copies them from there, which is much cheaper than
-        redoing them for each of the many forms built per second."""
+        """Made once on the class, which every form copies: cheaper than per form."""
         fields = cls.base_fields
         meta = cls._meta
         fields.update(
@@ -213,22 +210,16 @@ class ConsultationRequestForm(forms.ModelForm):
 
     @property
     def windows(self):
-        """[(date field, time of day field), ...] for the template."""
         return [(self[f"window{n}_date"], self[f"window{n}_part"]) for n in WINDOWS]
 
-    # Prefill from the link that brought the visitor here.
     @classmethod
     def initial_from_query(cls, query):
+        """Prefill from the link that brought the visitor here."""
         initial = {"submission_key": new_submission_key()}
-        topic_slug = clean_slug(query.get("topic"))
-        article_slug = clean_slug(query.get("article"))
-        specialist_slug = clean_slug(query.get("specialist"))
-        if topic_slug:
-            initial["concern"] = topic_slug
-        if article_slug:
-            initial["source_article"] = article_slug
-        if specialist_slug:
-            initial["preferred_specialist"] = specialist_slug
+        for field, param in LINK_PARAMETERS.items():
+            slug = clean_slug(query.get(param))
+            if slug:
+                initial[field] = slug
         for name in CAMPAIGN_FIELDS:
             value = query.get(name, "").replace("\x00", "")[:100]
             if value:
@@ -248,16 +239,13 @@ class ConsultationRequestForm(forms.ModelForm):
         signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
         try:
             key = signer.unsign(value)
-            # Any key this form issued is accepted; its age only tells a
-            # person (seconds or more) from a script (at once).
+            # Any key this form issued is accepted; its age tells a person from a script.
             signer.unsign(value, max_age=settings.BOOKING_MIN_FILL_SECONDS)
         except signing.SignatureExpired:
             self.filled_in_seconds = settings.BOOKING_MIN_FILL_SECONDS
             return key
         except signing.BadSignature:
-            # Not from our form (or mangled): a fresh key, so the visitor can
-            # simply send again; nothing they typed is lost. Reported above the
-            # form, since the field itself is hidden.
+            # Not from our form: a fresh key, so the visitor can simply send again.
             self.data = self.data.copy()
             self.data["submission_key"] = new_submission_key()
             self.add_error(
