@@ -145,7 +145,3 @@ class Specialist(models.Model):
     @property
     def display_name(self):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
-
-    @property
-    def language_list(self):
-        return [lang.strip() for lang in self.languages.split(",") if lang.strip()]
