@@ -1,8 +1,6 @@
-"""The visitor's pages: the booking form and its thank-you page, and the pages
-opened from the signed link in every email (see the request and any
-appointment, cancel, or withdraw consent and have the details erased; no
-login: the link is the key, bookings.tokens). None of them may be stored by a
-browser or a proxy, and every page works without JavaScript."""
+"""The visitor's pages: the booking form, its thank-you page, and the pages the
+signed link in every email opens (no login: the link is the key). None may be
+stored by a browser or a proxy."""
 
 from django import forms
 from django.conf import settings
@@ -40,9 +38,8 @@ class BookView(FormView):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
 
     def post(self, request, *args, **kwargs):
-        # Every POST counts, valid or not, per visitor address, in the shared
-        # cache (Redis across machines); except that someone who says they
-        # are not safe right now is never turned away.
+        # Every POST counts, per visitor address; someone who says they are not
+        # safe right now is never turned away.
         limited = request.POST.get("safe_now") != ConsultationRequest.SafeNow.NO and is_ratelimited(
             request,
             group="bookings:book",
@@ -64,9 +61,8 @@ class BookView(FormView):
 
     def form_valid(self, form):
         consultation, _ = services.submit_request(form.save(commit=False), automated=form.looks_automated)
-        # A bot sees the same thank-you page as a person, and learns nothing.
-        # Post/Redirect/Get to a page only the sender can open: the link is
-        # signed and carries the random submission key, not the reference.
+        # A bot sees the same page as a person. The signed link carries the
+        # random submission key, not the reference.
         return redirect("bookings:thanks", token=thanks_token(consultation))
 
 
@@ -83,9 +79,6 @@ class ThanksView(TemplateView):
         if consultation is None:
             return self.render_to_response({"expired": True}, status=404)
         return self.render_to_response({"consultation": consultation, "book_url": reverse("bookings:book")})
-
-
-# ---- The visitor's own pages, from the signed link ----
 
 
 class CancelForm(forms.Form):

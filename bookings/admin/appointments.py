@@ -1,6 +1,5 @@
-"""Appointments in the admin. Booking and moving one go through their own
-pages (a plain form that calls bookings.services, whose errors appear beside
-the fields); the appointment's own page is a read-only record."""
+"""Booking and moving an appointment go through their own admin pages, which
+call bookings.services; the appointment's own page is a read-only record."""
 
 from datetime import timedelta
 from functools import partial
@@ -49,8 +48,7 @@ class AppointmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The admin's date and time boxes carry no labels of their own; screen
-        # readers need one for each.
+        # The admin's date and time boxes have no labels for screen readers.
         for widget, label in zip(
             self.fields["start"].widget.widgets, ["Start date", "Start time"], strict=True
         ):
@@ -170,8 +168,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
 
     def _appointment_page(self, request, form, consultation, book, *, title, done):
-        """The form; once it is valid, `book` (a service) with its options,
-        and any error it finds beside the field it is about."""
+        """The form; once valid, `book` (a service), its errors beside the fields."""
         if form.is_valid():
             try:
                 appointment = book(**form.service_options(), user=request.user)
@@ -218,8 +215,7 @@ def reschedule_link(appointment):
 
 
 def appointments_summary(consultation):
-    """The request's appointments as links, and a link to schedule one: shown
-    read-only on the request's admin page."""
+    """For the request's admin page: its appointments, and a link to schedule one."""
     appointments = list(consultation.appointments.select_related("specialist"))
     items = [
         format_html(

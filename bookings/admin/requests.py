@@ -194,8 +194,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
     ]
 
-    # Everything shown is read-only but what staff change: what the visitor
-    # sent, the status times, the appointments.
+    # Everything shown is read-only except the fields of the form.
     readonly_fields = [
         name for name in flatten_fieldsets(fieldsets) if name not in ConsultationRequestAdminForm.base_fields
     ]
@@ -234,8 +233,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="contact by")
     def contact_channels_display(self, obj):
-        text = obj.contact_channels_display
-        return text or "—"
+        return obj.contact_channels_display or "—"
 
     @admin.display(description="preferred times")
     def preferred_times(self, obj):
@@ -353,11 +351,8 @@ def csv_row(obj):
     ]
 
 
-# A spreadsheet runs a cell as a formula when it starts with = + - @ (or a tab
-# or carriage return before one), and some split cells on , ; | or a line
-# break. So, as OWASP advises against CSV injection, a ' goes before any such
-# start, at the beginning of the value or after any separator. A phone number
-# (+ and digits only) is left as it is.
+# Against CSV injection (OWASP): a ' before = + - @ tab or CR at the start of a
+# value or after a separator (, ; | line break); a phone number stays as it is.
 FORMULA_START = re.compile(r"(^|[,;|\t\r\n])(?=\s*(?:[=@\-\t\r]|\+(?!\d+\Z)))")
 
 

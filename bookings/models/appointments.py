@@ -34,10 +34,8 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
-    """A consultation fixed in time with a specialist. Two that are not cancelled
-    never overlap for one specialist: a database guard added by migration 0003
-    (an exclusion constraint on PostgreSQL, triggers on SQLite) makes sure of it.
-    Scheduling goes through bookings.services."""
+    """Two that are not cancelled never overlap for one specialist: a database
+    guard makes sure of it (migrations 0003 and 0004)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
@@ -62,8 +60,7 @@ class Appointment(models.Model):
     video_link = models.URLField(
         blank=True, help_text="For video calls: the meeting link the visitor will use. Sent by email."
     )
-    # Calendar files carry it: each reschedule or cancellation raises it so
-    # calendar apps replace the earlier event instead of adding another.
+    # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, editable=False)
