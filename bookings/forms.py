@@ -16,7 +16,7 @@ from articles.models import Article, Topic
 from clinic.models import ClinicProfile, Specialist
 
 from .models import ConsultationRequest, DayPart, Mode, window_start
-from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS
+from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, AgeStatement, SafeNow
 
 SUBMISSION_SALT = "bookings.submission-key"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
@@ -194,8 +194,8 @@ class ConsultationRequestForm(forms.ModelForm):
             help_text=meta.help_texts["preferred_specialist"],
         )
         fields["mode"].choices = list(Mode.choices)
-        fields["safe_now"].choices = ConsultationRequest.SafeNow.choices
-        fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
+        fields["safe_now"].choices = SafeNow.choices
+        fields["age_statement"].choices = AgeStatement.choices
         for name in CAMPAIGN_FIELDS:
             fields[name] = QuietHiddenField()
         for n in WINDOWS:

@@ -23,14 +23,8 @@ logger = logging.getLogger(__name__)
 Kind = OutboundEmail.Kind
 EmailStatus = OutboundEmail.Status
 
-RETRY_SCHEDULE = [
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=15),
-    timedelta(hours=1),
-    timedelta(hours=3),
-    timedelta(hours=6),
-]
+# The wait after each failed attempt: 1, 5 and 15 minutes, then 1, 3 and 6 hours.
+RETRY_SCHEDULE = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 180, 360)]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 # How long the "sent" update waits for a database that went away.
 OUTAGE_PATIENCE = timedelta(minutes=5)

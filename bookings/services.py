@@ -13,7 +13,7 @@ from clinic.models import ClinicProfile, Specialist
 
 from . import outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
-from .models.requests import CAMPAIGN_FIELDS, generate_reference
+from .models.requests import CAMPAIGN_FIELDS, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def submit_request(consultation, *, automated=False):
     One that looks automated is kept as spam, unemailed, in case it was a person."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     consultation.consented_at = timezone.now()
-    consultation.urgent = consultation.safe_now == ConsultationRequest.SafeNow.NO
+    consultation.urgent = consultation.safe_now == SafeNow.NO
     if automated:
         consultation.status = Status.SPAM
         consultation.spam_at = consultation.consented_at

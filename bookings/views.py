@@ -18,6 +18,7 @@ from clinic.net import client_ip
 from . import services, tokens
 from .forms import ConsultationRequestForm
 from .models import ConsultationRequest
+from .models.requests import SafeNow
 
 Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
@@ -40,7 +41,7 @@ class BookView(FormView):
     def post(self, request, *args, **kwargs):
         # Every POST counts, per visitor address; someone who says they are not
         # safe right now is never turned away.
-        limited = request.POST.get("safe_now") != ConsultationRequest.SafeNow.NO and is_ratelimited(
+        limited = request.POST.get("safe_now") != SafeNow.NO and is_ratelimited(
             request,
             group="bookings:book",
             key=lambda _group, req: client_ip(req),

@@ -19,6 +19,8 @@ from .appointments import appointments_summary, schedule_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
+# When each status after "new" was reached.
+STATUS_TIMES = [stamp for stamp in ConsultationRequest.STATUS_STAMPS.values() if stamp != "created"]
 
 
 class AssignedToMeFilter(admin.SimpleListFilter):
@@ -30,7 +32,7 @@ class AssignedToMeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "me":
-            return queryset.assigned_to(request.user)
+            return queryset.filter(assigned_to=request.user)
         if self.value() == "nobody":
             return queryset.filter(assigned_to__isnull=True)
         return queryset
@@ -179,18 +181,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
         (
             "Status times",
-            {
-                "fields": [
-                    "contacted_at",
-                    "scheduled_at",
-                    "completed_at",
-                    "cancelled_at",
-                    "no_show_at",
-                    "spam_at",
-                    "erased_at",
-                ],
-                "classes": ["collapse"],
-            },
+            {"fields": [*STATUS_TIMES, "erased_at"], "classes": ["collapse"]},
         ),
     ]
 
@@ -228,8 +219,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="time waiting")
     def time_waiting(self, obj):
-        since = obj.waiting_since()
-        return timesince(since) if since else "—"
+        return timesince(obj.created) if obj.status == Status.NEW else "—"
 
     @admin.display(description="contact by")
     def contact_channels_display(self, obj):

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.db import models
 from django.urls import reverse
@@ -14,12 +14,8 @@ class AppointmentQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status=Appointment.Status.BOOKED)
 
-    def on_day(self, day):
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        return self.filter(start__gte=start, start__lt=start + timedelta(days=1))
-
     def today(self):
-        return self.live().on_day(timezone.localdate())
+        return self.live().filter(start__date=timezone.localdate())
 
     def occupying(self):
         """Appointments that hold the specialist's time: every one not cancelled."""

@@ -116,7 +116,7 @@ class ConsultationRequestQuerySet(models.QuerySet):
         return self.filter(status=ConsultationRequest.Status.NEW)
 
     def open(self):
-        return self.filter(status__in=ConsultationRequest.OPEN_STATUSES)
+        return self.filter(status__in=OPEN_STATUSES)
 
     def urgent_open(self):
         return self.open().filter(urgent=True)
@@ -141,21 +141,18 @@ class ConsultationRequestQuerySet(models.QuerySet):
         before = timezone.now() - timedelta(days=SPAM_RETENTION_DAYS)
         return self.filter(status=Status.SPAM, spam_at__lt=before, erased_at__isnull=True)
 
-    def assigned_to(self, user):
-        return self.filter(assigned_to=user)
-
     def not_spam(self):
         return self.exclude(status=ConsultationRequest.Status.SPAM)
 
     def transition_to(self, status, user=None):
         """The bulk twin of transition_to; returns how many changed."""
         status = ConsultationRequest.Status(status)
-        sources = [s for s, targets in ConsultationRequest.TRANSITIONS.items() if status in targets]
+        sources = [s for s, targets in TRANSITIONS.items() if status in targets]
         changed = list(self.filter(status__in=sources))
         now = timezone.now()
         for consultation in changed:
             consultation._apply_status(status, now)
-        fields = ["status", ConsultationRequest.STATUS_STAMPS[status], "updated"]
+        fields = ["status", STATUS_STAMPS[status], "updated"]
         bulk_update_with_history(
             changed,
             ConsultationRequest,
@@ -185,12 +182,7 @@ class ConsultationRequest(models.Model):
     """What a visitor sent from the booking form, and how the clinic handles it."""
 
     Status = Status
-    Language = Language
-    AgeStatement = AgeStatement
-    SafeNow = SafeNow
-    TRANSITIONS = TRANSITIONS
     STATUS_STAMPS = STATUS_STAMPS
-    OPEN_STATUSES = OPEN_STATUSES
 
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
     # From the form, so a double-clicked submit finds the first click's request.
@@ -397,20 +389,16 @@ class ConsultationRequest(models.Model):
     def concern_display(self):
         return self.concern.name if self.concern_id else "Something else"
 
-    def waiting_since(self):
-        """When the visitor started waiting for a first contact, or None."""
-        return self.created if self.status == self.Status.NEW else None
-
     @property
     def is_schedulable(self):
         """May staff book it in (whether or not it has a live appointment)?"""
         return self.status in SCHEDULABLE_STATUSES and not self.erased_at
 
     def allowed_transitions(self):
-        return sorted(self.TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
+        return sorted(TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
 
     def can_transition_to(self, status):
-        return status in self.TRANSITIONS[self.Status(self.status)]
+        return status in TRANSITIONS[self.Status(self.status)]
 
     def _apply_status(self, status, now):
         self.status = status
