@@ -43,7 +43,6 @@ class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 1
     fields = ["order", "title", "publisher", "year", "url"]
-    ordering = ["order", "pk"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -119,9 +118,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
-            return format_html(
-                "Scheduled for {}", timezone.localtime(obj.publish_at).strftime("%d %b %Y %H:%M")
-            )
+            return f"Scheduled for {timezone.localtime(obj.publish_at):%d %b %Y %H:%M}"
         return obj.get_status_display()
 
     @admin.display(description="topics")

@@ -1,5 +1,4 @@
-"""What each email says: subject, templates (emails/*.txt and .html), context
-and the calendar file. bookings.outbox delivers them."""
+"""What each email says (templates/emails/); bookings.outbox delivers them."""
 
 import unicodedata
 

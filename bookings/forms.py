@@ -94,6 +94,30 @@ class ConsultationRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     source_article = QuietHiddenField(max_length=200)
+    phone = PhoneNumberField(
+        region="IN",
+        label="Phone number",
+        help_text="An Indian number, or any number with its country code (+44 …).",
+        error_messages={
+            "required": "Please give a phone number.",
+            "invalid": "Please enter a valid phone number, for example 98765 43210.",
+        },
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    concern = SlugChoiceField(
+        Topic.objects.all(),
+        required=False,
+        empty_label="Something else, or not sure",
+        label="What would you like help with?",
+        help_text="If nothing fits, choose “Something else, or not sure”.",
+    )
+    preferred_specialist = SlugChoiceField(
+        Specialist.objects.bookable(),
+        required=False,
+        empty_label="No preference",
+        label="Preferred specialist",
+        help_text="Leave it as “No preference” and we will suggest someone suited to you.",
+    )
     field_order = ["name", "email", "phone", "discreet", *CHECKED_BY_FORM]
 
     class Meta:
@@ -102,27 +126,19 @@ class ConsultationRequestForm(forms.ModelForm):
         labels = {
             "name": "Your name",
             "email": "Email address",
-            "phone": "Phone number",
-            "discreet": "Discreet messages only",
-            "concern": "What would you like help with?",
             "message": "Anything you would like us to know (optional)",
             "mode": "How would you like to meet?",
-            "preferred_specialist": "Preferred specialist",
             **{f"window{n}_date": "Date" for n in WINDOWS},
             **{f"window{n}_part": "Time of day" for n in WINDOWS},
-            "language": "Preferred language",
             "age_statement": "Who is the consultation for?",
             "safe_now": "Are you safe right now?",
         }
         help_texts = {
             "name": "The name you would like us to use. It need not be your full name.",
             "email": "We send your reference here.",
-            "phone": "An Indian number, or any number with its country code (+44 …).",
             "discreet": "Texts and voicemails will not mention the clinic or any health matter.",
             "message": "A line or two is enough. Please don't share detailed medical history here; "
             "you can tell your specialist in person. At most 1,000 characters.",
-            "concern": "If nothing fits, choose “Something else, or not sure”.",
-            "preferred_specialist": "Leave it as “No preference” and we will suggest someone suited to you.",
         }
         widgets = {
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
@@ -168,30 +184,6 @@ class ConsultationRequestForm(forms.ModelForm):
                 widgets=meta.widgets,
                 error_messages=meta.error_messages,
             )
-        )
-        fields["phone"] = PhoneNumberField(
-            region="IN",
-            label=meta.labels["phone"],
-            help_text=meta.help_texts["phone"],
-            error_messages={
-                "required": "Please give a phone number.",
-                "invalid": "Please enter a valid phone number, for example 98765 43210.",
-            },
-            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        )
-        fields["concern"] = SlugChoiceField(
-            Topic.objects.all(),
-            required=False,
-            empty_label="Something else, or not sure",
-            label=meta.labels["concern"],
-            help_text=meta.help_texts["concern"],
-        )
-        fields["preferred_specialist"] = SlugChoiceField(
-            Specialist.objects.bookable(),
-            required=False,
-            empty_label="No preference",
-            label=meta.labels["preferred_specialist"],
-            help_text=meta.help_texts["preferred_specialist"],
         )
         fields["mode"].choices = list(Mode.choices)
         fields["safe_now"].choices = SafeNow.choices
@@ -276,24 +268,17 @@ class ConsultationRequestForm(forms.ModelForm):
         start = window_start(day, part)
         today = timezone.localdate()
         if day < today or (day == today and start <= timezone.now()):
-            self.add_error(f"window{n}_date", "This date has passed. Please choose a day from tomorrow on.")
+            error = "This date has passed. Please choose a day from tomorrow on."
         elif day.weekday() not in open_days:
-            self.add_error(
-                f"window{n}_date",
-                f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day.",
-            )
+            error = f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day."
         elif start < earliest:
-            self.add_error(
-                f"window{n}_date",
-                f"We need at least {settings.BOOKING_MIN_NOTICE_HOURS} hours' notice. Please choose a later day or time.",
-            )
+            hours = settings.BOOKING_MIN_NOTICE_HOURS
+            error = f"We need at least {hours} hours' notice. Please choose a later day or time."
         elif day > latest:
-            self.add_error(
-                f"window{n}_date",
-                f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days.",
-            )
+            error = f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days."
         else:
             return (day, part)
+        self.add_error(f"window{n}_date", error)
         return None
 
     def clean(self):

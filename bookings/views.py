@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -127,16 +127,12 @@ class TokenMixin(PrivatePageMixin):
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["consultation"] = self.consultation
-        context["token"] = self.kwargs["token"]
-        return context
+        kwargs.update(consultation=self.consultation, token=self.kwargs["token"])
+        return super().get_context_data(**kwargs)
 
 
 def link_not_valid(request):
-    response = TemplateView.as_view(template_name="bookings/status/invalid.html")(request)
-    response.status_code = 404
-    return response
+    return render(request, "bookings/status/invalid.html", status=404)
 
 
 def status_context(consultation):

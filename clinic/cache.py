@@ -1,5 +1,4 @@
-"""The cache for a site on one machine (no REDIS_URL): diskcache's SQLite files,
-shared by every gunicorn worker."""
+"""Without REDIS_URL: diskcache's SQLite files, shared by one machine's workers."""
 
 from diskcache import DjangoCache
 

@@ -95,8 +95,7 @@ class SpecialistQuerySet(models.QuerySet):
 
 
 class Specialist(models.Model):
-    """A clinician: author or reviewer of articles, and the person an
-    appointment is with."""
+    """A clinician: author or reviewer of articles, and whom appointments are with."""
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True, blank=True)

@@ -44,13 +44,8 @@ def healthz(request):
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     # The admin's address is not named here, where anyone can read it.
-    lines = [
-        "User-agent: *",
-        "Disallow:",
-        "",
-        f"Sitemap: {absolute_url(reverse('sitemap'))}",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+    sitemap = absolute_url(reverse("sitemap"))
+    return HttpResponse(f"User-agent: *\nDisallow:\n\nSitemap: {sitemap}\n", content_type="text/plain")
 
 
 def csrf_failure(request, reason=""):

@@ -124,7 +124,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     def next(self, obj):
         if not obj.is_live:
             return "—"
-        return format_html('<a href="{}">Reschedule or change the details</a>', reschedule_link(obj))
+        url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
+        return format_html('<a href="{}">Reschedule or change the details</a>', url)
 
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
@@ -208,10 +209,6 @@ class AppointmentAdmin(SimpleHistoryAdmin):
 
 def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
-
-
-def reschedule_link(appointment):
-    return reverse("admin:bookings_appointment_reschedule", args=[appointment.pk])
 
 
 def appointments_summary(consultation):

@@ -81,8 +81,7 @@ class InternalNoteInline(admin.TabularInline):
 
 
 class ReadableHistory(HistoricalRecordContextHelper):
-    """History deltas in the words staff use: labels instead of stored codes,
-    "nobody" instead of a placeholder for an empty assignment."""
+    """History deltas in the words staff use: labels, not stored codes."""
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
@@ -149,7 +148,6 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
     inlines = [InternalNoteInline]
-    history_list_display = []
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
     fieldsets = [
@@ -213,11 +211,9 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
             queryset |= self.model.objects.filter(phone__contains=digits[-10:])
         return queryset, may_have_duplicates
 
-    @admin.display(description="appointments")
     def appointments(self, obj):
         return appointments_summary(obj)
 
-    @admin.display(description="time waiting")
     def time_waiting(self, obj):
         return timesince(obj.created) if obj.status == Status.NEW else "—"
 
@@ -225,11 +221,9 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     def contact_channels_display(self, obj):
         return obj.contact_channels_display or "—"
 
-    @admin.display(description="preferred times")
     def preferred_times(self, obj):
         return "; ".join(f"{day:%a %d %b %Y}, {part}" for day, part in obj.preferred_windows)
 
-    @admin.display(description="campaign")
     def campaign(self, obj):
         return (
             ", ".join(f"{name.removeprefix('utm_')}={value}" for name, value in obj.campaign.items()) or "—"
