@@ -5,7 +5,6 @@ import re
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -13,16 +12,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from .models import Article, Reference, SlugRedirect, Topic
 
 _IMPORTMAP = re.compile(rb'<script type="importmap">(.*?)</script>', re.DOTALL)
-# Tiptap (inside django-prose-editor 0.28.0) adds one fixed <style> element of
-# editor basics. The browser test of the editor fails on a CSP error, so an
-# upgrade that changes this style shows up there.
+# The fixed <style> Tiptap adds (django-prose-editor 0.28.0); the editor's browser
+# test fails on a CSP error if an upgrade changes it.
 EDITOR_STYLE_HASH = "'sha256-PlumsSlvJ7vvWzjqibGAYKq92O3y/4JTxWWsWJvyUYA='"
 
 
 def allow_inline_importmap(response):
-    """The prose editor's modules find each other through an inline import
-    map. The site's CSP forbids inline code, so the editor's pages allow
-    exactly this import map and the editor's own style, by their hashes."""
+    """The CSP forbids inline code: the editor's pages allow exactly its import
+    map and style, by their hashes."""
     if not hasattr(response, "render"):
         return response
     response.render()
@@ -46,7 +43,6 @@ class ReferenceInline(admin.TabularInline):
     model = Reference
     extra = 1
     fields = ["order", "title", "publisher", "year", "url"]
-    ordering = ["order", "pk"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
@@ -122,9 +118,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
-            return format_html(
-                "Scheduled for {}", timezone.localtime(obj.publish_at).strftime("%d %b %Y %H:%M")
-            )
+            return f"Scheduled for {timezone.localtime(obj.publish_at):%d %b %Y %H:%M}"
         return obj.get_status_display()
 
     @admin.display(description="topics")
@@ -159,7 +153,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk:
-            context["preview_url"] = reverse("articles:preview", kwargs={"pk": obj.pk})
+            context["preview_url"] = obj.get_preview_url()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.action(description="Publish the selected articles now", permissions=["change"])

@@ -3,7 +3,6 @@ from django.apps import AppConfig
 
 class ArticlesConfig(AppConfig):
     name = "articles"
-    verbose_name = "Articles"
 
     def ready(self):
         from . import signals

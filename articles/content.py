@@ -1,10 +1,5 @@
-"""Turns the client's plain-text articles into the body HTML the site stores.
-
-The text comes as the client wrote it: a title line, paragraphs, section
-titles in Title Case, short "Label:" lines that introduce a list, and "- "
-bullet points. Calls to action written into the text become links into the
-site.
-"""
+"""The client's plain-text articles (Title Case headings, "Label:" lines before
+lists, "- " bullets) as the body HTML the site stores."""
 
 import re
 from dataclasses import dataclass
@@ -61,11 +56,7 @@ def _link_phrases(html, links):
 
 
 def convert_text(text, links=None):
-    """Title, summary (the opening paragraph) and body HTML from the plain text.
-
-    The opening paragraph becomes the summary, which the page shows under the
-    title, so the body starts after it rather than repeating it.
-    """
+    """Title, summary (the opening paragraph, not repeated in the body) and body."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     if not lines:
         raise ValueError("The article text is empty.")

@@ -1,8 +1,5 @@
-"""Uploaded article images (MEDIA_ROOT/articles/), always served by Django,
-also when the proxy serves the rest of /media/. An image is public once a
-published article shows it, as its hero image or in its body; until then only
-staff who may preview articles see it, so a draft's pictures do not leak
-before its words."""
+"""Article images are public once a published article shows them; until then
+only staff who may preview articles see them, so a draft's pictures do not leak."""
 
 from django.conf import settings
 from django.db.models import Q

@@ -77,8 +77,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.select_related("author", "primary_topic").prefetch_related("topics")
 
     def search(self, query):
-        """Full-text search with ranking on PostgreSQL; a plain substring
-        match elsewhere (SQLite in development)."""
+        """Ranked full-text search on PostgreSQL; substring matches on SQLite."""
         query = (query or "").strip()
         if not query:
             return self.none()
@@ -108,8 +107,7 @@ class ArticleQuerySet(models.QuerySet):
 
     @transaction.atomic
     def publish_now(self):
-        """The admin's bulk action: each article goes through its own method so
-        the history records who published what."""
+        """One by one, so the history records who published what."""
         articles = list(self.select_related(None).prefetch_related(None).select_for_update())
         for article in articles:
             article.publish_now()
@@ -294,8 +292,7 @@ class Article(models.Model):
 
     @property
     def main_topic(self):
-        """The article's main topic: the one chosen, else its first topic.
-        Uses prefetched topics, so it costs no query in lists."""
+        """The one chosen, else the first of the (prefetched) topics."""
         if self.primary_topic_id:
             return self.primary_topic
         topics = list(self.topics.all())

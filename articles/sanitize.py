@@ -1,9 +1,5 @@
-"""The one place that decides which HTML an article body may contain.
-
-Bodies are cleaned when saved and again when shown, so a row changed outside
-the admin (a shell, a data migration, an old backup) still cannot reach a
-reader with anything but this allowlist.
-"""
+"""The one place that decides which HTML an article body may contain. Bodies are
+cleaned when saved and again when shown, so a row changed outside the admin is too."""
 
 import functools
 import re
@@ -15,28 +11,15 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 ALLOWED_TAGS = {
-    "h2",
-    "h3",
-    "h4",
-    "p",
-    "br",
-    "hr",
-    "ul",
-    "ol",
-    "li",
-    "a",
-    "strong",
-    "em",
-    "blockquote",
-    "img",
-}
+    "h2", "h3", "h4", "p", "br", "hr", "ul", "ol", "li",
+    "a", "strong", "em", "blockquote", "img",
+}  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
 }
-# Relative URLs (site links such as /book/) pass through; every absolute URL
-# must use one of these schemes, which rules out javascript: and data:.
+# For absolute URLs (relative ones pass): no javascript: or data:.
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 _cleaner = nh3.Cleaner(
@@ -73,13 +56,10 @@ class RenderedBody:
     word_count: int
 
 
-# Pure and the costliest part of an article page: each worker remembers the
-# bodies it has rendered recently (the text itself is the key, so an edit is
-# simply a new entry).
+# The costliest part of an article page; keyed by the text, so an edit is a new entry.
 @functools.lru_cache(maxsize=256)
 def render_body(html):
-    """Clean the body, give each heading a stable id and collect the table of
-    contents."""
+    """The clean body with an id on each heading, and the table of contents."""
     cleaned = clean_body(html)
     headings = []
     used = set()

@@ -15,8 +15,7 @@ RELATED_LIMIT = 3
 
 
 class OnePageAddressMixin:
-    """Each page of a list has one address: ?page=01, ?page=1 and ?page=x are
-    sent to the plain spelling, so caches hold one copy of each page."""
+    """?page=01, ?page=1 and ?page=x redirect to one spelling: one cached copy."""
 
     def get(self, request, *args, **kwargs):
         page = request.GET.get("page")
@@ -46,10 +45,8 @@ class ArticleListView(OnePageAddressMixin, ListView):
         return articles.for_listing()
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["query"] = self.get_query()
-        context["topics"] = Topic.objects.only("name", "slug")
-        return context
+        topics = Topic.objects.only("name", "slug")
+        return super().get_context_data(query=self.get_query(), topics=topics, **kwargs)
 
 
 class TopicView(OnePageAddressMixin, ListView):
@@ -96,10 +93,8 @@ class ArticleDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["preview"] = self.preview
-        context["related_articles"] = self.related_articles()
-        return context
+        related = self.related_articles()
+        return super().get_context_data(preview=self.preview, related_articles=related, **kwargs)
 
     def related_articles(self):
         """Published articles sharing the most topics with this one (one query)."""
@@ -124,8 +119,7 @@ _preview_view = ArticleDetailView.as_view(preview=True)
 
 @never_cache
 def article_preview(request, pk):
-    """Any article, whatever its status, exactly as the public will see it;
-    for staff who may view articles, nobody else."""
+    """Any article, as the public will see it, for staff who may view articles."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not (request.user.is_staff and request.user.has_perm("articles.view_article")):

@@ -3,4 +3,3 @@ from django.apps import AppConfig
 
 class BookingsConfig(AppConfig):
     name = "bookings"
-    verbose_name = "Bookings"

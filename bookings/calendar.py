@@ -1,10 +1,5 @@
-"""Calendar files (.ics) for appointments, made with the icalendar library.
-
-The event names the clinic only: calendars are shared, synced and shown on lock
-screens, so nothing about the concern, the message or the specialist's field
-goes in, nor the visitor's self-service link (that stays in the email). One
-UID per appointment; every reschedule or cancellation raises SEQUENCE, so
-calendar apps update the event they already have."""
+"""Calendar files (.ics) for appointments. The event names the clinic only:
+calendars are shared and shown on lock screens."""
 
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -20,8 +15,6 @@ PRODID = "-//Clinic website//Appointments//EN"
 
 
 def appointment_calendar(appointment, clinic):
-    """The calendar (bytes) for an appointment as it stands now: a request to
-    add or update it, or, once cancelled, the cancellation."""
     cancelled = appointment.status == appointment.Status.CANCELLED
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -1,5 +1,4 @@
-"""What each email says: subject, templates (emails/*.txt and .html), context
-and the calendar file. bookings.outbox delivers them."""
+"""What each email says (templates/emails/); bookings.outbox delivers them."""
 
 import unicodedata
 
@@ -31,9 +30,8 @@ FIRST_NAME_MAX = 20
 
 
 def first_name(name):
-    """The first word of a name when it is a short word of letters, else "".
-    Anyone can type any address into the booking form: the acknowledgement
-    must not carry their words to a stranger's inbox."""
+    """A short word of letters, else "": anyone can type a stranger's address
+    into the form, so the acknowledgement must not carry their words there."""
     word = next(iter(name.split()), "")
     if len(word) > FIRST_NAME_MAX or not all(unicodedata.category(c)[0] in "LM" for c in word):
         return ""
@@ -41,9 +39,7 @@ def first_name(name):
 
 
 def build_message(email):
-    """The message for an OutboundEmail as things stand now, or None when it is
-    no longer wanted (the request was erased; the appointment it reminds of or
-    confirms was cancelled meanwhile)."""
+    """The message as things stand now, or None when it is no longer wanted."""
     consultation, appointment = email.consultation, email.appointment
     if consultation.erased_at and not email.to_clinic:
         return None

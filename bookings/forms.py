@@ -16,16 +16,17 @@ from articles.models import Article, Topic
 from clinic.models import ClinicProfile, Specialist
 
 from .models import ConsultationRequest, DayPart, Mode, window_start
-from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS
+from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, AgeStatement, SafeNow
 
 SUBMISSION_SALT = "bookings.submission-key"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
 WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part")]
 DATE_INVALID = "Please enter a date, for example 2026-12-24."
-# Fields whose rules the database constraints repeat. The form checks them
-# itself (the fields and clean()) and save() sets them, so validating the
-# request does not ask the database again, once per constraint.
+# Form field -> the query parameter of a link that prefills it.
+LINK_PARAMETERS = {"concern": "topic", "source_article": "article", "preferred_specialist": "specialist"}
+# Checked by the form and set in save(), so model validation does not ask the
+# database once per constraint that repeats their rules.
 CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
 
 
@@ -41,9 +42,8 @@ def clean_slug(value):
 
 
 class SlugChoiceField(forms.ModelChoiceField):
-    """A choice sent as its slug, so a link's ?topic=anxiety can select it
-    without another query; anything that is not a slug is refused before it
-    reaches the database."""
+    """Chosen by slug, so a link's ?topic=anxiety can select it; a value that
+    is not a slug never reaches the database."""
 
     def __init__(self, queryset, **kwargs):
         super().__init__(queryset, to_field_name="slug", **kwargs)
@@ -57,8 +57,7 @@ class SlugChoiceField(forms.ModelChoiceField):
 
 
 class QuietHiddenField(forms.CharField):
-    """Hidden bookkeeping (campaign, source): the visitor cannot see or fix
-    these, so odd values are tidied rather than reported."""
+    """Hidden bookkeeping the visitor cannot fix: odd values are tidied, not reported."""
 
     widget = forms.HiddenInput
 
@@ -95,6 +94,30 @@ class ConsultationRequestForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     source_article = QuietHiddenField(max_length=200)
+    phone = PhoneNumberField(
+        region="IN",
+        label="Phone number",
+        help_text="An Indian number, or any number with its country code (+44 …).",
+        error_messages={
+            "required": "Please give a phone number.",
+            "invalid": "Please enter a valid phone number, for example 98765 43210.",
+        },
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+    concern = SlugChoiceField(
+        Topic.objects.all(),
+        required=False,
+        empty_label="Something else, or not sure",
+        label="What would you like help with?",
+        help_text="If nothing fits, choose “Something else, or not sure”.",
+    )
+    preferred_specialist = SlugChoiceField(
+        Specialist.objects.bookable(),
+        required=False,
+        empty_label="No preference",
+        label="Preferred specialist",
+        help_text="Leave it as “No preference” and we will suggest someone suited to you.",
+    )
     field_order = ["name", "email", "phone", "discreet", *CHECKED_BY_FORM]
 
     class Meta:
@@ -103,27 +126,19 @@ class ConsultationRequestForm(forms.ModelForm):
         labels = {
             "name": "Your name",
             "email": "Email address",
-            "phone": "Phone number",
-            "discreet": "Discreet messages only",
-            "concern": "What would you like help with?",
             "message": "Anything you would like us to know (optional)",
             "mode": "How would you like to meet?",
-            "preferred_specialist": "Preferred specialist",
             **{f"window{n}_date": "Date" for n in WINDOWS},
             **{f"window{n}_part": "Time of day" for n in WINDOWS},
-            "language": "Preferred language",
             "age_statement": "Who is the consultation for?",
             "safe_now": "Are you safe right now?",
         }
         help_texts = {
             "name": "The name you would like us to use. It need not be your full name.",
             "email": "We send your reference here.",
-            "phone": "An Indian number, or any number with its country code (+44 …).",
             "discreet": "Texts and voicemails will not mention the clinic or any health matter.",
             "message": "A line or two is enough. Please don't share detailed medical history here; "
             "you can tell your specialist in person. At most 1,000 characters.",
-            "concern": "If nothing fits, choose “Something else, or not sure”.",
-            "preferred_specialist": "Leave it as “No preference” and we will suggest someone suited to you.",
         }
         widgets = {
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
@@ -157,9 +172,7 @@ class ConsultationRequestForm(forms.ModelForm):
 
     @classmethod
     def _adjust_fields(cls):
-        """Field changes that are the same for every form, made once on the
-        class: every form copies them from there, which is much cheaper than
-        redoing them for each of the many forms built per second."""
+        """Made once on the class, which every form copies: cheaper than per form."""
         fields = cls.base_fields
         meta = cls._meta
         fields.update(
@@ -172,33 +185,9 @@ class ConsultationRequestForm(forms.ModelForm):
                 error_messages=meta.error_messages,
             )
         )
-        fields["phone"] = PhoneNumberField(
-            region="IN",
-            label=meta.labels["phone"],
-            help_text=meta.help_texts["phone"],
-            error_messages={
-                "required": "Please give a phone number.",
-                "invalid": "Please enter a valid phone number, for example 98765 43210.",
-            },
-            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
-        )
-        fields["concern"] = SlugChoiceField(
-            Topic.objects.all(),
-            required=False,
-            empty_label="Something else, or not sure",
-            label=meta.labels["concern"],
-            help_text=meta.help_texts["concern"],
-        )
-        fields["preferred_specialist"] = SlugChoiceField(
-            Specialist.objects.bookable(),
-            required=False,
-            empty_label="No preference",
-            label=meta.labels["preferred_specialist"],
-            help_text=meta.help_texts["preferred_specialist"],
-        )
         fields["mode"].choices = list(Mode.choices)
-        fields["safe_now"].choices = ConsultationRequest.SafeNow.choices
-        fields["age_statement"].choices = ConsultationRequest.AgeStatement.choices
+        fields["safe_now"].choices = SafeNow.choices
+        fields["age_statement"].choices = AgeStatement.choices
         for name in CAMPAIGN_FIELDS:
             fields[name] = QuietHiddenField()
         for n in WINDOWS:
@@ -213,22 +202,16 @@ class ConsultationRequestForm(forms.ModelForm):
 
     @property
     def windows(self):
-        """[(date field, time of day field), ...] for the template."""
         return [(self[f"window{n}_date"], self[f"window{n}_part"]) for n in WINDOWS]
 
-    # Prefill from the link that brought the visitor here.
     @classmethod
     def initial_from_query(cls, query):
+        """Prefill from the link that brought the visitor here."""
         initial = {"submission_key": new_submission_key()}
-        topic_slug = clean_slug(query.get("topic"))
-        article_slug = clean_slug(query.get("article"))
-        specialist_slug = clean_slug(query.get("specialist"))
-        if topic_slug:
-            initial["concern"] = topic_slug
-        if article_slug:
-            initial["source_article"] = article_slug
-        if specialist_slug:
-            initial["preferred_specialist"] = specialist_slug
+        for field, param in LINK_PARAMETERS.items():
+            slug = clean_slug(query.get(param))
+            if slug:
+                initial[field] = slug
         for name in CAMPAIGN_FIELDS:
             value = query.get(name, "").replace("\x00", "")[:100]
             if value:
@@ -248,16 +231,13 @@ class ConsultationRequestForm(forms.ModelForm):
         signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
         try:
             key = signer.unsign(value)
-            # Any key this form issued is accepted; its age only tells a
-            # person (seconds or more) from a script (at once).
+            # Any key this form issued is accepted; its age tells a person from a script.
             signer.unsign(value, max_age=settings.BOOKING_MIN_FILL_SECONDS)
         except signing.SignatureExpired:
             self.filled_in_seconds = settings.BOOKING_MIN_FILL_SECONDS
             return key
         except signing.BadSignature:
-            # Not from our form (or mangled): a fresh key, so the visitor can
-            # simply send again; nothing they typed is lost. Reported above the
-            # form, since the field itself is hidden.
+            # Not from our form: a fresh key, so the visitor can simply send again.
             self.data = self.data.copy()
             self.data["submission_key"] = new_submission_key()
             self.add_error(
@@ -288,24 +268,17 @@ class ConsultationRequestForm(forms.ModelForm):
         start = window_start(day, part)
         today = timezone.localdate()
         if day < today or (day == today and start <= timezone.now()):
-            self.add_error(f"window{n}_date", "This date has passed. Please choose a day from tomorrow on.")
+            error = "This date has passed. Please choose a day from tomorrow on."
         elif day.weekday() not in open_days:
-            self.add_error(
-                f"window{n}_date",
-                f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day.",
-            )
+            error = f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day."
         elif start < earliest:
-            self.add_error(
-                f"window{n}_date",
-                f"We need at least {settings.BOOKING_MIN_NOTICE_HOURS} hours' notice. Please choose a later day or time.",
-            )
+            hours = settings.BOOKING_MIN_NOTICE_HOURS
+            error = f"We need at least {hours} hours' notice. Please choose a later day or time."
         elif day > latest:
-            self.add_error(
-                f"window{n}_date",
-                f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days.",
-            )
+            error = f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days."
         else:
             return (day, part)
+        self.add_error(f"window{n}_date", error)
         return None
 
     def clean(self):

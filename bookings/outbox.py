@@ -1,47 +1,8 @@
-"""Emails that are never lost and never sent twice. This module delivers them;
-what each one says is bookings.emails.
-
-* `queue_email()` writes an OutboundEmail row and enqueues the `deliver` task
-  (django-tasks, database backend) in the caller's transaction: the email
-  exists exactly when the booking, appointment or cancellation behind it does,
-  and a failing mail server can neither roll that change back nor hold it up,
-  because nothing is sent inside it.
-* The worker (`manage.py db_worker`) runs `deliver`. It claims the row with one
-  conditional UPDATE (queued and due -> sending), so any other task for the
-  same email (a duplicate, a "send again" click, one from the sweep) finds
-  nothing to do; it builds the message from the database as it is now and
-  sends it; the moment the SMTP server accepts it the row becomes "sent".
-* When the mail server refuses, times out (EMAIL_TIMEOUT) or is unreachable,
-  the task records the kind of error (never its text, which can hold
-  addresses) and enqueues itself again with `run_after`:
-
-      after the 1st failed attempt: 1 minute
-      after the 2nd: 5 minutes
-      after the 3rd: 15 minutes
-      after the 4th: 1 hour
-      after the 5th: 3 hours
-      after the 6th: 6 hours
-      the 7th failure marks the email "failed" (about 10 h 21 min after the
-      first try); staff see it in the admin and can "send again".
-
-  As soon as an email that had failed goes through, the server is back: every
-  email still waiting out its back-off is made due and given a fresh task, so
-  the backlog goes now rather than hours later (the tasks they were waiting
-  for find nothing to claim when they fall due).
-* Recovery is one periodic sweep (`sweep()`, `manage.py sweep_outbox`, every
-  minute and before each worker start). An email still "sending" long after
-  any honest attempt is over (3 x EMAIL_TIMEOUT + 30 s) was left by a worker
-  that died, and is queued again; a queued email that is due with no task
-  waiting to run it (its task died with a worker, or failed when the database
-  went away) gets a new one. The one moment it cannot tell apart, a worker
-  dying between the server's acceptance and the "sent" update, would mean a
-  second copy; that update waits out a database outage to keep the moment
-  as short as it can be.
-
-Reminders: `manage.py send_appointment_reminders` queues one reminder per
-appointment time for appointments in the next 24 hours (a unique constraint
-keeps it to one however often it runs).
-"""
+"""Delivery of emails (what each says is bookings.emails). queue_email() writes
+the row and its task in the caller's transaction, so an email exists exactly
+when its change does and a failing mail server never blocks it; the worker
+claims a row with one conditional UPDATE, so each email is sent once; failures
+back off (RETRY_SCHEDULE); sweep() is the one recovery path."""
 
 import logging
 import time
@@ -62,22 +23,15 @@ logger = logging.getLogger(__name__)
 Kind = OutboundEmail.Kind
 EmailStatus = OutboundEmail.Status
 
-RETRY_SCHEDULE = [
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=15),
-    timedelta(hours=1),
-    timedelta(hours=3),
-    timedelta(hours=6),
-]
+# The wait after each failed attempt: 1, 5 and 15 minutes, then 1, 3 and 6 hours.
+RETRY_SCHEDULE = [timedelta(minutes=minutes) for minutes in (1, 5, 15, 60, 180, 360)]
 MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 # How long the "sent" update waits for a database that went away.
 OUTAGE_PATIENCE = timedelta(minutes=5)
 
 
 def queue_email(kind, consultation, *, appointment=None, reminder_for=None):
-    """Record an email to send and enqueue its delivery. Call it inside the
-    transaction of the change that causes it. Returns the OutboundEmail."""
+    """Call it inside the transaction of the change that causes the email."""
     email = OutboundEmail(
         kind=kind, consultation=consultation, appointment=appointment, reminder_for=reminder_for
     )
@@ -85,8 +39,7 @@ def queue_email(kind, consultation, *, appointment=None, reminder_for=None):
 
 
 def queue_emails(kinds, consultation):
-    """queue_email for several kinds at once, in one insert (the booking form
-    has a query budget)."""
+    """One insert for several kinds (the booking form has a query budget)."""
     return _queue([OutboundEmail(kind=kind, consultation=consultation) for kind in kinds])
 
 
@@ -110,7 +63,6 @@ def _abandoned_before(now):
 
 @task()
 def deliver(email_id):
-    """Send one queued email (see the module docstring for the guarantees)."""
     now = timezone.now()
     if not _due(now).filter(pk=email_id).update(status=EmailStatus.SENDING, claimed_at=now):
         return "not due"
@@ -134,9 +86,8 @@ def deliver(email_id):
 
 
 def _record_sent(email):
-    """Mark the email sent. The server has accepted it, so a database outage
-    now must not turn into a second copy later: keep trying (each time on a
-    fresh connection) until the database is back or OUTAGE_PATIENCE is spent."""
+    """The server has accepted it: wait out a database outage (up to
+    OUTAGE_PATIENCE) rather than leave it to be sent twice."""
     give_up = time.monotonic() + OUTAGE_PATIENCE.total_seconds()
     pause = 0.5
     while True:
@@ -159,8 +110,7 @@ def _record_sent(email):
 
 
 def _wake_waiting_retries():
-    """The mail server is back: make every email waiting out its back-off due
-    now, with a task of its own, so the backlog goes at once."""
+    """The mail server is back: send the backlog now, not after its back-off."""
     now = timezone.now()
     waiting = OutboundEmail.objects.filter(status=EmailStatus.QUEUED, next_attempt_at__gt=now)
     with transaction.atomic():
@@ -200,10 +150,8 @@ def _after_failure(email, exc):
 
 
 def sweep():
-    """The one recovery path, run every minute: queue again the emails a dead
-    worker left "sending", and give every due queued email with no task
-    waiting to run it a new one (an extra task is harmless: only one can claim
-    the email). Returns (requeued, given a task)."""
+    """Requeue claims a dead worker left, and give a task to every due email
+    without one (an extra task is harmless). Returns (requeued, given a task)."""
     now = timezone.now()
     requeued = OutboundEmail.objects.filter(
         status=EmailStatus.SENDING, claimed_at__lt=_abandoned_before(now)
@@ -224,9 +172,8 @@ def sweep():
 
 
 def send_again(emails):
-    """Queue the chosen emails once more: failed ones, or ones a dead worker
-    left "sending", are retried from the start; a sent one is sent as a new
-    copy. Returns how many were queued."""
+    """Retry failed or abandoned emails from the start; send a sent one again
+    as a new copy. Returns how many were queued."""
     count = 0
     for email in emails:
         with transaction.atomic():
@@ -247,8 +194,7 @@ def send_again(emails):
 
 
 def queue_due_reminders(now=None):
-    """Queue a reminder for every booked appointment in the next 24 hours that
-    has none for its current time. Safe to run as often as wanted."""
+    """One reminder per appointment time in the next 24 hours; safe to rerun."""
     queued = 0
     for appointment in Appointment.objects.due_for_reminder(now).select_related("consultation"):
         if appointment.consultation.erased_at:

@@ -1,13 +1,5 @@
-"""The one way in for every change of state of a request or an appointment.
-Views, admin and commands call these functions, never the models' transition
-methods or the outbox directly: each records who did it in the history and
-queues the emails the change causes, in the same transaction.
-
-Scheduling rules: a specialist is never booked twice for the same time
-(checked here for a friendly message, and guaranteed by the database, see
-migration 0004); appointments fall inside the specialist's working hours and
-not on a day off, unless staff explicitly override that; a request has at most
-one live appointment."""
+"""The one way in for every change of state of a request or an appointment:
+each records who did it and queues the emails it causes, in one transaction."""
 
 import logging
 from datetime import timedelta
@@ -21,7 +13,7 @@ from clinic.models import ClinicProfile, Specialist
 
 from . import outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
-from .models.requests import CAMPAIGN_FIELDS, generate_reference
+from .models.requests import CAMPAIGN_FIELDS, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +30,12 @@ ERASED_NOTE = "(erased)"
 PERSONAL_FIELDS = dict.fromkeys(["name", "email", "phone", "message", *CAMPAIGN_FIELDS], "")
 
 
-# ---- Requests ----
-
-
 def submit_request(consultation, *, automated=False):
-    """Save a new request with its consent record and queue its emails, all in
-    one transaction. Returns (request, created): a second submission of the same
-    form returns the request the first one saved.
-
-    A request that looks automated (see the form) is stored as spam, so staff
-    can still find it if a person was wrongly caught, and no email goes out."""
+    """Returns (request, created); a resubmitted form returns the first save.
+    One that looks automated is kept as spam, unemailed, in case it was a person."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     consultation.consented_at = timezone.now()
-    consultation.urgent = consultation.safe_now == ConsultationRequest.SafeNow.NO
+    consultation.urgent = consultation.safe_now == SafeNow.NO
     if automated:
         consultation.status = Status.SPAM
         consultation.spam_at = consultation.consented_at
@@ -76,14 +61,12 @@ def submit_request(consultation, *, automated=False):
 
 
 def change_status(consultation, status, *, user):
-    """Move one request on (contacted, spam, cancelled, ...); raises
-    InvalidTransition when the workflow does not allow it."""
+    """Raises InvalidTransition when the workflow does not allow it."""
     consultation.transition_to(status, user=user)
 
 
 def change_status_of_all(consultations, status, *, user):
-    """The bulk twin: requests that may not move to `status` are left alone.
-    Returns how many changed."""
+    """Returns how many changed; the others are left alone."""
     return consultations.transition_to(status, user=user)
 
 
@@ -98,8 +81,7 @@ def assign_all(consultations, assignee):
 @transaction.atomic
 def add_note(consultation, author, text):
     note = InternalNote.objects.create(consultation=consultation, author=author, text=text)
-    # "Internal note added" in the request's history, so the history page
-    # tells the whole story of who did what.
+    # So the request's history shows who added it.
     consultation._change_reason = "Internal note added"
     consultation._history_user = author
     consultation.save(update_fields=["updated"])
@@ -108,8 +90,7 @@ def add_note(consultation, author, text):
 
 @transaction.atomic
 def cancel_by_visitor(consultation, reason=""):
-    """The visitor cancels from their own page. Returns whether an appointment
-    was cancelled (and so a calendar update emailed)."""
+    """Returns whether an appointment was cancelled (and so emailed)."""
     emailed = False
     for appointment in consultation.appointments.live():
         emailed |= cancel_appointment(appointment, reason=reason, by_visitor=True)
@@ -124,8 +105,6 @@ def cancel_by_visitor(consultation, reason=""):
 
 @transaction.atomic
 def withdraw_consent(consultation):
-    """The visitor withdraws consent: any appointment is cancelled, the request
-    closed, and their details erased."""
     for appointment in consultation.appointments.live():
         cancel_appointment(appointment, by_visitor=True)
     if consultation.can_transition_to(Status.CANCELLED):
@@ -135,12 +114,8 @@ def withdraw_consent(consultation):
 
 @transaction.atomic
 def erase(consultation, *, reason, user=None):
-    """Erase what identifies the visitor, keeping what the clinic may count.
-    Gone: name, email, phone, message, campaign tags, every free-text field
-    (staff notes, cancellation reasons), in the history too. Kept: reference,
-    status and its dates, topic, mode, preferred times, urgency, source article,
-    appointments' times, and a history entry saying when and why. Returns False
-    if it was erased already."""
+    """Erase what identifies the visitor and every free text, history included;
+    keep what the clinic may count. Returns False if erased already."""
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     if consultation.erased_at:
         return False
@@ -156,9 +131,6 @@ def erase(consultation, *, reason, user=None):
     consultation.save(update_fields=[*PERSONAL_FIELDS, "access_key", "erased_at", "updated"])
     logger.info("Request %s anonymised (%s)", consultation.reference, reason)
     return True
-
-
-# ---- Appointments ----
 
 
 def outside_working_hours(specialist, start, end):
@@ -180,11 +152,8 @@ def outside_working_hours(specialist, start, end):
 
 
 def _lock_calendar(specialist):
-    """Take the specialist's row lock for the rest of the transaction, so two
-    people booking the same specialist take turns: the second sees the first's
-    appointment and gets the friendly message. (Without it, two inserts checked
-    by the exclusion constraint at the same moment can deadlock on PostgreSQL.)
-    SQLite needs nothing: its writers already take turns."""
+    """Two people booking one specialist take turns, so the second gets the
+    friendly message, not a deadlock on the exclusion constraint."""
     Specialist.objects.select_for_update(no_key=True).filter(pk=specialist.pk).exists()
 
 
@@ -203,14 +172,12 @@ def _check_time(specialist, start, end, *, override_hours, exclude_pk=None):
 
 
 def _save_guarded(appointment, specialist, **save_kwargs):
-    """Save, turning the database's overlap guard into the same friendly error
-    a second receptionist would have seen had they been a moment later."""
+    """The database's overlap guard, as the same friendly error."""
     try:
         with transaction.atomic():
             appointment.save(**save_kwargs)
     except (IntegrityError, OperationalError) as exc:
-        # PostgreSQL may also end two simultaneous overlapping inserts with a
-        # deadlock (40P01) rather than a constraint violation.
+        # PostgreSQL may end two overlapping inserts with a deadlock (40P01).
         if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
             raise
         logger.info("Overlap guard refused an appointment for specialist %s", specialist.pk)
@@ -236,8 +203,6 @@ def schedule_appointment(
     override_hours=False,
     user=None,
 ):
-    """Book the request in with a specialist; moves the request to "scheduled"
-    and queues the confirmation email with its calendar file."""
     # Locks the request, so two people scheduling it at once give it one appointment.
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     if not consultation.is_schedulable:
@@ -282,8 +247,7 @@ def reschedule_appointment(
     override_hours=False,
     user=None,
 ):
-    """Move a live appointment or change its details; the visitor gets an
-    updated calendar event (same UID, higher SEQUENCE)."""
+    """The visitor gets the updated calendar event (same UID, higher SEQUENCE)."""
     current = Appointment.objects.select_for_update().select_related("specialist").get(pk=appointment.pk)
     if not current.is_live:
         raise ValidationError("Only a booked appointment can be rescheduled.")
@@ -308,8 +272,7 @@ def reschedule_appointment(
 
 @transaction.atomic
 def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
-    """Cancel a live appointment, keeping it (and its history) on record; the
-    visitor gets a cancelling calendar event. Returns False if it was not live."""
+    """Kept on record; returns False if it was not live."""
     current = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not current.is_live:
         return False
@@ -325,8 +288,6 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
 
 @transaction.atomic
 def close_appointment(appointment, status, *, user=None):
-    """Record how a booked appointment ended (completed or no-show), and move
-    the request the same way."""
     current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
     if not current.is_live:
         return False

@@ -1,8 +1,5 @@
-"""Signed, expiring self-service links for visitors.
-
-The URL carries a signed token holding the request's reference and its random
-access key, nothing personal. Erasing a request clears the key, so a link from
-an old email stops working at once, even before it expires."""
+"""Signed, expiring self-service links. The token holds the reference and the
+access key, nothing personal; erasing a request clears the key."""
 
 from datetime import timedelta
 

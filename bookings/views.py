@@ -1,14 +1,12 @@
-"""The visitor's pages: the booking form and its thank-you page, and the pages
-opened from the signed link in every email (see the request and any
-appointment, cancel, or withdraw consent and have the details erased; no
-login: the link is the key, bookings.tokens). None of them may be stored by a
-browser or a proxy, and every page works without JavaScript."""
+"""The visitor's pages: the booking form, its thank-you page, and the pages the
+signed link in every email opens (no login: the link is the key). None may be
+stored by a browser or a proxy."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
@@ -20,6 +18,7 @@ from clinic.net import client_ip
 from . import services, tokens
 from .forms import ConsultationRequestForm
 from .models import ConsultationRequest
+from .models.requests import SafeNow
 
 Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
@@ -40,10 +39,9 @@ class BookView(FormView):
         return ConsultationRequestForm.initial_from_query(self.request.GET)
 
     def post(self, request, *args, **kwargs):
-        # Every POST counts, valid or not, per visitor address, in the shared
-        # cache (Redis across machines); except that someone who says they
-        # are not safe right now is never turned away.
-        limited = request.POST.get("safe_now") != ConsultationRequest.SafeNow.NO and is_ratelimited(
+        # Every POST counts, per visitor address; someone who says they are not
+        # safe right now is never turned away.
+        limited = request.POST.get("safe_now") != SafeNow.NO and is_ratelimited(
             request,
             group="bookings:book",
             key=lambda _group, req: client_ip(req),
@@ -64,9 +62,8 @@ class BookView(FormView):
 
     def form_valid(self, form):
         consultation, _ = services.submit_request(form.save(commit=False), automated=form.looks_automated)
-        # A bot sees the same thank-you page as a person, and learns nothing.
-        # Post/Redirect/Get to a page only the sender can open: the link is
-        # signed and carries the random submission key, not the reference.
+        # A bot sees the same page as a person. The signed link carries the
+        # random submission key, not the reference.
         return redirect("bookings:thanks", token=thanks_token(consultation))
 
 
@@ -83,9 +80,6 @@ class ThanksView(TemplateView):
         if consultation is None:
             return self.render_to_response({"expired": True}, status=404)
         return self.render_to_response({"consultation": consultation, "book_url": reverse("bookings:book")})
-
-
-# ---- The visitor's own pages, from the signed link ----
 
 
 class CancelForm(forms.Form):
@@ -133,16 +127,12 @@ class TokenMixin(PrivatePageMixin):
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["consultation"] = self.consultation
-        context["token"] = self.kwargs["token"]
-        return context
+        kwargs.update(consultation=self.consultation, token=self.kwargs["token"])
+        return super().get_context_data(**kwargs)
 
 
 def link_not_valid(request):
-    response = TemplateView.as_view(template_name="bookings/status/invalid.html")(request)
-    response.status_code = 404
-    return response
+    return render(request, "bookings/status/invalid.html", status=404)
 
 
 def status_context(consultation):

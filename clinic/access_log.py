@@ -6,15 +6,13 @@ import re
 
 from gunicorn.glogging import Logger
 
-# /book/thanks/<token>/ and /book/request/<token>/... (bookings/urls.py);
-# /book/request/erased/ carries no token.
+# /book/thanks/<token>/ and /book/request/<token>/... (not /book/request/erased/).
 TOKEN_IN_PATH = re.compile(r"(/book/(?:thanks|request)/)(?!erased/)[^/?#\s\"]+")
 
 
 class RedactingLogger(Logger):
     def atoms(self, resp, req, environ, request_time):
-        # Every value that could carry such a path: the path, the request
-        # line, the referrer and the other headers (a redirect's Location).
+        # Every value that could carry such a path, headers too (a redirect's Location).
         return {
             name: TOKEN_IN_PATH.sub(r"\1[redacted]", value) if isinstance(value, str) else value
             for name, value in super().atoms(resp, req, environ, request_time).items()

@@ -6,7 +6,6 @@ class ClinicConfig(AppConfig):
     # The default for "clinic" in INSTALLED_APPS (this module has two configs).
     default = True
     name = "clinic"
-    verbose_name = "Clinic"
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deploy checks

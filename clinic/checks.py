@@ -6,42 +6,33 @@ from django.core.checks import Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
-def check_trusted_proxies(app_configs, **kwargs):
-    if settings.TRUSTED_PROXY_IPS:
-        return []
-    return [
-        Warning(
-            "TRUSTED_PROXY_IPS is empty: behind a proxy every visitor has the proxy's address, "
-            "so five wrong passwords lock a staff account for everyone and the booking limit "
-            "closes the form to the whole city.",
-            hint="Set TRUSTED_PROXY_IPS to the addresses of your own proxies (comma-separated).",
-            id="clinic.W001",
+def check_deploy_settings(app_configs, **kwargs):
+    warnings = []
+    if not settings.TRUSTED_PROXY_IPS:
+        warnings.append(
+            Warning(
+                "TRUSTED_PROXY_IPS is empty: behind a proxy every visitor has the proxy's address, "
+                "so five wrong passwords lock a staff account for everyone and the booking limit "
+                "closes the form to the whole city.",
+                hint="Set TRUSTED_PROXY_IPS to the addresses of your own proxies (comma-separated).",
+                id="clinic.W001",
+            )
         )
-    ]
-
-
-@register(Tags.security, deploy=True)
-def check_site_url_is_https(app_configs, **kwargs):
-    if settings.SITE_URL.startswith("https://"):
-        return []
-    return [
-        Warning(
-            f"SITE_URL ({settings.SITE_URL}) is not https: links in emails would send visitors' "
-            "private links over plain HTTP.",
-            hint="Set SITE_URL to the site's public https address, e.g. https://clinic.example.",
-            id="clinic.W002",
+    if not settings.SITE_URL.startswith("https://"):
+        warnings.append(
+            Warning(
+                f"SITE_URL ({settings.SITE_URL}) is not https: links in emails would send visitors' "
+                "private links over plain HTTP.",
+                hint="Set SITE_URL to the site's public https address, e.g. https://clinic.example.",
+                id="clinic.W002",
+            )
         )
-    ]
-
-
-@register(Tags.security, deploy=True)
-def check_admin_second_factor(app_configs, **kwargs):
-    if settings.ADMIN_REQUIRE_2FA:
-        return []
-    return [
-        Warning(
-            "Staff sign in to the admin with a password alone.",
-            hint="Unset DJANGO_ADMIN_REQUIRE_2FA (production requires a second factor by default).",
-            id="clinic.W003",
+    if not settings.ADMIN_REQUIRE_2FA:
+        warnings.append(
+            Warning(
+                "Staff sign in to the admin with a password alone.",
+                hint="Unset DJANGO_ADMIN_REQUIRE_2FA (production requires a second factor by default).",
+                id="clinic.W003",
+            )
         )
-    ]
+    return warnings

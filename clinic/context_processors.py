@@ -4,6 +4,5 @@ from .models import ClinicProfile
 
 
 def clinic(request):
-    """The clinic profile for every template (header, footer, helplines), and
-    the site's public address for canonical links."""
+    """The clinic profile for every template, and SITE_URL for canonical links."""
     return {"clinic": ClinicProfile.load(), "site_url": settings.SITE_URL.rstrip("/")}

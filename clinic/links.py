@@ -12,8 +12,7 @@ def absolute_url(path="/"):
 
 
 class SiteURLSitemap(Sitemap):
-    """A sitemap whose entries are on SITE_URL (Django's own would use the
-    request's Host)."""
+    """Entries on SITE_URL (Django's own would use the request's Host)."""
 
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme

@@ -18,8 +18,7 @@ LOGIN_STARTED_KEY = "staff_login_started"
 
 
 class StaffSessionLimitMiddleware:
-    """Ends a staff session 12 hours after login, however active it is.
-    (Idle sessions already end with the cookie's 30-minute age.)"""
+    """Ends a staff session 12 hours after login, however active it is."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -39,9 +38,7 @@ class StaffSessionLimitMiddleware:
 
 
 class DatabaseUnavailableMiddleware:
-    """When the database is down, visitors get the site's own 503 page (and the
-    load balancer a 503) instead of a traceback; the next request after it is
-    back reconnects by itself."""
+    """When the database is down, the site's own 503 page instead of a traceback."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -62,10 +59,8 @@ class DatabaseUnavailableMiddleware:
 
 
 class CanonicalHostMiddleware:
-    """With REDIRECT_TO_SITE_URL (production), a request for any other host or
-    port is sent to the same path on SITE_URL: one address for every page, so
-    caches cannot be filled with copies under other Host spellings. The load
-    balancer's health check is answered wherever it asks."""
+    """With REDIRECT_TO_SITE_URL, other hosts are sent to SITE_URL, so caches hold
+    one copy of each page; the load balancer's health check is answered anywhere."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -81,9 +76,8 @@ class CanonicalHostMiddleware:
 
 
 class RequestSizeLimitMiddleware:
-    """Refuses a body larger than DJANGO_MAX_REQUEST_BYTES (413) before anything
-    reads it. Django's own limit counts form fields only, not uploaded files,
-    and only while it parses the body."""
+    """Refuses an oversized body (413) before anything reads it: Django's own
+    limit counts form fields only, not uploaded files."""
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -95,8 +95,7 @@ class SpecialistQuerySet(models.QuerySet):
 
 
 class Specialist(models.Model):
-    """A clinician: author or reviewer of articles, and the person an
-    appointment is with."""
+    """A clinician: author or reviewer of articles, and whom appointments are with."""
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=140, unique=True, blank=True)
@@ -145,7 +144,3 @@ class Specialist(models.Model):
     @property
     def display_name(self):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
-
-    @property
-    def language_list(self):
-        return [lang.strip() for lang in self.languages.split(",") if lang.strip()]

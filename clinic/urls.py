@@ -28,9 +28,7 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
 ]
 
-# Article images only once an article showing them is published; answered
-# here even when the proxy serves the rest of /media/, so that it can pass
-# /media/articles/ on to us.
+# Article images are ours to answer (only once published), even behind a proxy.
 urlpatterns += [re_path(r"^media/(?P<path>articles/.*)$", article_image)]
 if settings.SERVE_MEDIA:
     urlpatterns += [

@@ -6,28 +6,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, ListView
 
 from .links import SiteURLSitemap, absolute_url
 from .models import Specialist
 
 logger = logging.getLogger(__name__)
-
-
-class HomeView(TemplateView):
-    template_name = "clinic/home.html"
-
-
-class AboutView(TemplateView):
-    template_name = "clinic/about.html"
-
-
-class ContactView(TemplateView):
-    template_name = "clinic/contact.html"
-
-
-class PrivacyView(TemplateView):
-    template_name = "clinic/privacy.html"
 
 
 class SpecialistListView(ListView):
@@ -59,20 +43,13 @@ def healthz(request):
 @require_GET
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
-    # The admin's address is not named here, where anyone can read it; its
-    # pages ask not to be indexed themselves (templates/admin/base_site.html).
-    lines = [
-        "User-agent: *",
-        "Disallow:",
-        "",
-        f"Sitemap: {absolute_url(reverse('sitemap'))}",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+    # The admin's address is not named here, where anyone can read it.
+    sitemap = absolute_url(reverse("sitemap"))
+    return HttpResponse(f"User-agent: *\nDisallow:\n\nSitemap: {sitemap}\n", content_type="text/plain")
 
 
 def csrf_failure(request, reason=""):
-    # A stale form (the tab was open for hours, cookies were cleared): say what
-    # to do instead of Django's technical page.
+    # A stale form: say what to do instead of Django's technical page.
     return render(request, "errors/403_csrf.html", status=403)
 
 

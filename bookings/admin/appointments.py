@@ -1,6 +1,5 @@
-"""Appointments in the admin. Booking and moving one go through their own
-pages (a plain form that calls bookings.services, whose errors appear beside
-the fields); the appointment's own page is a read-only record."""
+"""Booking and moving an appointment go through their own admin pages, which
+call bookings.services; the appointment's own page is a read-only record."""
 
 from datetime import timedelta
 from functools import partial
@@ -49,8 +48,7 @@ class AppointmentForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The admin's date and time boxes carry no labels of their own; screen
-        # readers need one for each.
+        # The admin's date and time boxes have no labels for screen readers.
         for widget, label in zip(
             self.fields["start"].widget.widgets, ["Start date", "Start time"], strict=True
         ):
@@ -126,7 +124,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     def next(self, obj):
         if not obj.is_live:
             return "—"
-        return format_html('<a href="{}">Reschedule or change the details</a>', reschedule_link(obj))
+        url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
+        return format_html('<a href="{}">Reschedule or change the details</a>', url)
 
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
@@ -170,8 +169,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
 
     def _appointment_page(self, request, form, consultation, book, *, title, done):
-        """The form; once it is valid, `book` (a service) with its options,
-        and any error it finds beside the field it is about."""
+        """The form; once valid, `book` (a service), its errors beside the fields."""
         if form.is_valid():
             try:
                 appointment = book(**form.service_options(), user=request.user)
@@ -213,13 +211,8 @@ def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
 
 
-def reschedule_link(appointment):
-    return reverse("admin:bookings_appointment_reschedule", args=[appointment.pk])
-
-
 def appointments_summary(consultation):
-    """The request's appointments as links, and a link to schedule one: shown
-    read-only on the request's admin page."""
+    """For the request's admin page: its appointments, and a link to schedule one."""
     appointments = list(consultation.appointments.select_related("specialist"))
     items = [
         format_html(

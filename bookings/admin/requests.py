@@ -19,6 +19,8 @@ from .appointments import appointments_summary, schedule_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
+# When each status after "new" was reached.
+STATUS_TIMES = [stamp for stamp in ConsultationRequest.STATUS_STAMPS.values() if stamp != "created"]
 
 
 class AssignedToMeFilter(admin.SimpleListFilter):
@@ -30,7 +32,7 @@ class AssignedToMeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "me":
-            return queryset.assigned_to(request.user)
+            return queryset.filter(assigned_to=request.user)
         if self.value() == "nobody":
             return queryset.filter(assigned_to__isnull=True)
         return queryset
@@ -79,8 +81,7 @@ class InternalNoteInline(admin.TabularInline):
 
 
 class ReadableHistory(HistoricalRecordContextHelper):
-    """History deltas in the words staff use: labels instead of stored codes,
-    "nobody" instead of a placeholder for an empty assignment."""
+    """History deltas in the words staff use: labels, not stored codes."""
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
@@ -147,7 +148,6 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
     inlines = [InternalNoteInline]
-    history_list_display = []
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
     fieldsets = [
@@ -179,23 +179,11 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
         (
             "Status times",
-            {
-                "fields": [
-                    "contacted_at",
-                    "scheduled_at",
-                    "completed_at",
-                    "cancelled_at",
-                    "no_show_at",
-                    "spam_at",
-                    "erased_at",
-                ],
-                "classes": ["collapse"],
-            },
+            {"fields": [*STATUS_TIMES, "erased_at"], "classes": ["collapse"]},
         ),
     ]
 
-    # Everything shown is read-only but what staff change: what the visitor
-    # sent, the status times, the appointments.
+    # Everything shown is read-only except the fields of the form.
     readonly_fields = [
         name for name in flatten_fieldsets(fieldsets) if name not in ConsultationRequestAdminForm.base_fields
     ]
@@ -223,25 +211,19 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
             queryset |= self.model.objects.filter(phone__contains=digits[-10:])
         return queryset, may_have_duplicates
 
-    @admin.display(description="appointments")
     def appointments(self, obj):
         return appointments_summary(obj)
 
-    @admin.display(description="time waiting")
     def time_waiting(self, obj):
-        since = obj.waiting_since()
-        return timesince(since) if since else "—"
+        return timesince(obj.created) if obj.status == Status.NEW else "—"
 
     @admin.display(description="contact by")
     def contact_channels_display(self, obj):
-        text = obj.contact_channels_display
-        return text or "—"
+        return obj.contact_channels_display or "—"
 
-    @admin.display(description="preferred times")
     def preferred_times(self, obj):
         return "; ".join(f"{day:%a %d %b %Y}, {part}" for day, part in obj.preferred_windows)
 
-    @admin.display(description="campaign")
     def campaign(self, obj):
         return (
             ", ".join(f"{name.removeprefix('utm_')}={value}" for name, value in obj.campaign.items()) or "—"
@@ -353,11 +335,8 @@ def csv_row(obj):
     ]
 
 
-# A spreadsheet runs a cell as a formula when it starts with = + - @ (or a tab
-# or carriage return before one), and some split cells on , ; | or a line
-# break. So, as OWASP advises against CSV injection, a ' goes before any such
-# start, at the beginning of the value or after any separator. A phone number
-# (+ and digits only) is left as it is.
+# Against CSV injection (OWASP): a ' before = + - @ tab or CR at the start of a
+# value or after a separator (, ; | line break); a phone number stays as it is.
 FORMULA_START = re.compile(r"(^|[,;|\t\r\n])(?=\s*(?:[=@\-\t\r]|\+(?!\d+\Z)))")
 
 

@@ -1,6 +1,5 @@
-"""Specialists' working time, added to the Specialist admin. The Specialist
-admin lives in clinic, which must not know about bookings, so bookings
-registers it again with its inlines."""
+"""Working time inlines on the Specialist admin, registered again from here
+because clinic must not know about bookings."""
 
 from django.contrib import admin
 

@@ -1,4 +1,4 @@
-from .appointments import Appointment, AppointmentQuerySet
+from .appointments import Appointment
 from .outbox import OutboundEmail
 from .requests import (
     ConsultationRequest,
@@ -14,7 +14,6 @@ from .schedule import DayOff, WorkingHours
 
 __all__ = [
     "Appointment",
-    "AppointmentQuerySet",
     "ConsultationRequest",
     "DayOff",
     "DayPart",

@@ -1,4 +1,4 @@
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from django.db import models
 from django.urls import reverse
@@ -14,12 +14,8 @@ class AppointmentQuerySet(models.QuerySet):
     def live(self):
         return self.filter(status=Appointment.Status.BOOKED)
 
-    def on_day(self, day):
-        start = timezone.make_aware(datetime.combine(day, time.min))
-        return self.filter(start__gte=start, start__lt=start + timedelta(days=1))
-
     def today(self):
-        return self.live().on_day(timezone.localdate())
+        return self.live().filter(start__date=timezone.localdate())
 
     def occupying(self):
         """Appointments that hold the specialist's time: every one not cancelled."""
@@ -34,10 +30,8 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
-    """A consultation fixed in time with a specialist. Two that are not cancelled
-    never overlap for one specialist: a database guard added by migration 0003
-    (an exclusion constraint on PostgreSQL, triggers on SQLite) makes sure of it.
-    Scheduling goes through bookings.services."""
+    """Two that are not cancelled never overlap for one specialist: a database
+    guard makes sure of it (migrations 0003 and 0004)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", "Booked"
@@ -62,8 +56,7 @@ class Appointment(models.Model):
     video_link = models.URLField(
         blank=True, help_text="For video calls: the meeting link the visitor will use. Sent by email."
     )
-    # Calendar files carry it: each reschedule or cancellation raises it so
-    # calendar apps replace the earlier event instead of adding another.
+    # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     cancellation_reason = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now, editable=False)

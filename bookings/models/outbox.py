@@ -1,20 +1,9 @@
-"""The record of every email a booking causes. A row is written in the same
-transaction as the change behind it, so an email exists exactly when its cause
-does; bookings.outbox sends it, at most once, and retries while the mail server
-is away. The row holds ids and states only: the address and the words are
-looked up when the email is sent, so erasing a request leaves nothing here."""
+"""Every email a booking causes (bookings.outbox sends them). A row holds ids and
+states only, so erasing a request leaves nothing personal here."""
 
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-
-
-class OutboundEmailQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status__in=[OutboundEmail.Status.QUEUED, OutboundEmail.Status.SENDING])
-
-    def failed(self):
-        return self.filter(status=OutboundEmail.Status.FAILED)
 
 
 class OutboundEmail(models.Model):
@@ -50,14 +39,11 @@ class OutboundEmail(models.Model):
         max_length=200, blank=True, help_text="The kind of failure only (never an address or any content)."
     )
     next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
-    # The appointment start a reminder is for: one reminder per appointment
-    # time, however often the reminder command runs.
+    # One reminder per appointment time, however often the reminder command runs.
     reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    objects = OutboundEmailQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created", "-pk"]

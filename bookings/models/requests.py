@@ -76,8 +76,7 @@ class SafeNow(models.TextChoices):
     NO = "no", "No"
 
 
-# The ways a visitor may ask to be contacted (form value -> label); each is the
-# boolean field contact_by_<value>.
+# Form value -> label; each is the boolean field contact_by_<value>.
 CONTACT_CHANNELS = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
 # Up to three preferred windows, each the fields window<n>_date and window<n>_part.
 WINDOWS = (1, 2, 3)
@@ -117,7 +116,7 @@ class ConsultationRequestQuerySet(models.QuerySet):
         return self.filter(status=ConsultationRequest.Status.NEW)
 
     def open(self):
-        return self.filter(status__in=ConsultationRequest.OPEN_STATUSES)
+        return self.filter(status__in=OPEN_STATUSES)
 
     def urgent_open(self):
         return self.open().filter(urgent=True)
@@ -131,8 +130,7 @@ class ConsultationRequestQuerySet(models.QuerySet):
         return self.waiting_longer_than(ClinicProfile.load().response_time_hours)
 
     def closed_past_retention(self):
-        """Closed for longer than BOOKING_RETENTION_DAYS (counted from the
-        closing), not yet erased."""
+        """Closed more than BOOKING_RETENTION_DAYS ago, not yet erased."""
         before = timezone.now() - timedelta(days=settings.BOOKING_RETENTION_DAYS)
         closed_before = [
             models.Q(status=status, **{f"{STATUS_STAMPS[status]}__lt": before}) for status in CLOSED_STATUSES
@@ -143,22 +141,18 @@ class ConsultationRequestQuerySet(models.QuerySet):
         before = timezone.now() - timedelta(days=SPAM_RETENTION_DAYS)
         return self.filter(status=Status.SPAM, spam_at__lt=before, erased_at__isnull=True)
 
-    def assigned_to(self, user):
-        return self.filter(assigned_to=user)
-
     def not_spam(self):
         return self.exclude(status=ConsultationRequest.Status.SPAM)
 
     def transition_to(self, status, user=None):
-        """The bulk twin of ConsultationRequest.transition_to: rows whose status
-        may not move to `status` are left alone. Returns how many changed."""
+        """The bulk twin of transition_to; returns how many changed."""
         status = ConsultationRequest.Status(status)
-        sources = [s for s, targets in ConsultationRequest.TRANSITIONS.items() if status in targets]
+        sources = [s for s, targets in TRANSITIONS.items() if status in targets]
         changed = list(self.filter(status__in=sources))
         now = timezone.now()
         for consultation in changed:
             consultation._apply_status(status, now)
-        fields = ["status", ConsultationRequest.STATUS_STAMPS[status], "updated"]
+        fields = ["status", STATUS_STAMPS[status], "updated"]
         bulk_update_with_history(
             changed,
             ConsultationRequest,
@@ -188,16 +182,10 @@ class ConsultationRequest(models.Model):
     """What a visitor sent from the booking form, and how the clinic handles it."""
 
     Status = Status
-    Language = Language
-    AgeStatement = AgeStatement
-    SafeNow = SafeNow
-    TRANSITIONS = TRANSITIONS
     STATUS_STAMPS = STATUS_STAMPS
-    OPEN_STATUSES = OPEN_STATUSES
 
     reference = models.CharField(max_length=REFERENCE_LENGTH, unique=True, editable=False)
-    # A random key from the form, so a double-clicked submit finds the request
-    # the first click saved instead of creating a second one.
+    # From the form, so a double-clicked submit finds the first click's request.
     submission_key = models.CharField(max_length=64, unique=True, editable=False)
 
     name = models.CharField("name", max_length=120, help_text="How they would like to be addressed.")
@@ -280,8 +268,7 @@ class ConsultationRequest(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     no_show_at = models.DateTimeField("no-show at", null=True, blank=True, editable=False)
     spam_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Part of every self-service link's signed value: erasing the request
-    # clears it, so links in old emails stop working at once.
+    # In every self-service link: erasing clears it, so old links stop working.
     access_key = models.CharField(max_length=32, default=generate_access_key, editable=False)
     erased_at = models.DateTimeField(
         "erased at",
@@ -402,21 +389,16 @@ class ConsultationRequest(models.Model):
     def concern_display(self):
         return self.concern.name if self.concern_id else "Something else"
 
-    def waiting_since(self):
-        """When the visitor started waiting for a first contact, or None."""
-        return self.created if self.status == self.Status.NEW else None
-
     @property
     def is_schedulable(self):
-        """May staff book this request in? (Whether it has a live appointment
-        already is a separate question.)"""
+        """May staff book it in (whether or not it has a live appointment)?"""
         return self.status in SCHEDULABLE_STATUSES and not self.erased_at
 
     def allowed_transitions(self):
-        return sorted(self.TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
+        return sorted(TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)
 
     def can_transition_to(self, status):
-        return status in self.TRANSITIONS[self.Status(self.status)]
+        return status in TRANSITIONS[self.Status(self.status)]
 
     def _apply_status(self, status, now):
         self.status = status

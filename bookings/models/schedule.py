@@ -1,5 +1,4 @@
-"""When specialists work: weekly hours and days off. They live in bookings
-(not clinic) so the dependency keeps pointing bookings -> clinic."""
+"""When specialists work; here, not in clinic, so bookings depends on clinic only."""
 
 from django.db import models
 from django.urls import reverse
@@ -18,8 +17,7 @@ class Weekday(models.IntegerChoices):
 
 
 class WorkingHours(models.Model):
-    """One block of a specialist's usual week, in the clinic's time zone. A day
-    may have several blocks (a lunch break is the gap between two)."""
+    """One block of a usual week, clinic time; a lunch break is a gap between two."""
 
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="working_hours")
     weekday = models.PositiveSmallIntegerField(choices=Weekday)

@@ -16,8 +16,7 @@ BAR_STEPS = 10
 
 @register.simple_tag(takes_context=True)
 def booking_dashboard(context):
-    """The reception queue for the admin index, or None for staff who may not
-    see requests (editors see nothing of them, not even counts)."""
+    """The reception queue for the admin index; None for those who may not see requests."""
     request = context.get("request")
     if request is None or not request.user.has_perm("bookings.view_consultationrequest"):
         return None

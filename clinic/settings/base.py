@@ -11,8 +11,7 @@ from csp.constants import NONE, SELF
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-# Local state that is never committed: the SQLite database, emails written to
-# files, the file cache, uploaded media and the generated development secret.
+# Local state that is never committed (database, mail files, caches, media).
 VAR_DIR = Path(env_str("DJANGO_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -49,11 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.CanonicalHostMiddleware",
-    # Refuses an oversized body before anything parses it.
     "clinic.middleware.RequestSizeLimitMiddleware",
-    # Static files are answered here, as WhiteNoise advises, before the CSP and
-    # Permissions-Policy headers below: stylesheets, scripts and our own
-    # images need neither.
+    # Static files are answered here, before the CSP and Permissions-Policy they do not need.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags and 304s for every page, cached or not.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -64,7 +60,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Tells whether a signed-in user also gave a code from their authenticator app.
     "django_otp.middleware.OTPMiddleware",
     "clinic.middleware.StaffSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -93,8 +88,6 @@ TEMPLATES = [
     },
 ]
 
-# SQLite by default; DATABASE_URL (postgres://...) switches to PostgreSQL with
-# persistent connections that are checked before reuse.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
@@ -104,9 +97,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets readers go on while the worker writes; IMMEDIATE takes the write
-    # lock at the start of a transaction so concurrent writers queue instead of
-    # failing half-way with "database is locked".
+    # IMMEDIATE: concurrent writers queue instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
@@ -114,23 +105,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Two caches: "default" (rate limits, small lookups) and "pages" (whole public
-# pages, emptied whenever content they show is saved: clinic/caching.py).
-# REDIS_URL puts both in Redis, shared by every machine; the pages live in
-# the next database number, so emptying them never touches rate limits.
-# Without it, diskcache's SQLite files in var/ are shared by the workers of
-# one machine (its counters are atomic, its reads take microseconds).
+# "default" (rate limits) and "pages" (public pages, clinic/caching.py). In Redis
+# the pages use the next database number, so emptying them keeps rate limits.
 
 
 def redis_caches(url):
     parts = urlsplit(url)
     pages_url = urlunsplit(parts._replace(path=f"/{int(parts.path.strip('/') or 0) + 1}"))
     options = {
-        # An outage turns reads into misses and writes into nothing (logged):
-        # the site gets slower, never broken, and bookings are still saved.
+        # An outage is a cache miss, never an error page.
         "IGNORE_EXCEPTIONS": True,
-        # Redis answers in a millisecond; one that does not answer must not
-        # hold a worker for long.
         "SOCKET_CONNECT_TIMEOUT": 0.25,
         "SOCKET_TIMEOUT": 0.25,
     }
@@ -149,11 +133,8 @@ else:
         "pages": {"BACKEND": "clinic.cache.LocalDiskCache", "LOCATION": str(VAR_DIR / "pagecache")},
     }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-# How long a public page may be kept, by us and by proxies and browsers
-# (less when a scheduled article goes live sooner; 0 turns caching off):
-# clinic/caching.py.
+# How long a public page may be kept (0 turns caching off): clinic/caching.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
-# When the next scheduled change of public pages is due (a datetime or None).
 PAGE_CACHE_NEXT_CHANGE = "articles.models.next_publication"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -165,8 +146,6 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"
-USE_I18N = True
-USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
@@ -177,8 +156,6 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
 SERVE_MEDIA = env_bool("DJANGO_SERVE_MEDIA", True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Hashed names, gzip and Brotli copies; WhiteNoise serves them with
-    # far-future immutable caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 WHITENOISE_MAX_AGE = 31536000
@@ -187,8 +164,6 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 PHONENUMBER_DEFAULT_REGION = "IN"
 
-# Email: the standard EMAIL_* variables. Local settings write every message to
-# a file under var/mail instead of sending it.
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -203,35 +178,21 @@ SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Where new-request notifications go when the clinic profile has no inbox set.
 CLINIC_INBOX_EMAIL = env_str("CLINIC_INBOX_EMAIL", "")
 
-# Background tasks (emails) are stored in the database in the same transaction
-# as the change that causes them, and sent by `manage.py db_worker`.
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+# Emails are tasks in the database, sent by `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
-# Booking form: how far ahead and how soon visitors may ask for a time, and
-# what tells a person from a bot.
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
 BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
-# How long the signed status link in emails works, and how long closed
-# requests are kept before their personal data is erased.
 BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 90)
 BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
-# The site's public address (https://clinic.example): every absolute link in an
-# email, feed or page is built from it (clinic.links.absolute_url), never from
-# the Host header a client sent. Production requires it.
+# Every absolute link is built from it, never from the client's Host header.
 SITE_URL = env_str("SITE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '8000')}"
 # Send requests for any other host or port to SITE_URL (on in production).
 REDIRECT_TO_SITE_URL = env_bool("REDIRECT_TO_SITE_URL", False)
-# Rate limits count in the default cache: Redis with REDIS_URL, whose INCR is
-# atomic across machines, else diskcache, atomic across one machine's workers.
-# While Redis is away the count cannot be read: let requests through rather
-# than turn every visitor away. django-ratelimit's checks do not know diskcache.
+# While Redis is away, let requests through rather than turn every visitor away.
+# django-ratelimit's checks do not know diskcache, whose counters are atomic too.
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
@@ -240,46 +201,31 @@ ADMIN_URL = env_str("DJANGO_ADMIN_URL", "admin/")
 LOGIN_URL = "admin:login"
 
 AUTHENTICATION_BACKENDS = [
-    # Refuses logins for a username and IP pair that is locked out.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Admin login lockout: 5 failures for one username from one IP lock that pair
-# out for 15 minutes; a success resets the count.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "errors/lockout.html"
-# Behind a proxy, the client address is the last one the proxy appended.
 AXES_CLIENT_IP_CALLABLE = "clinic.net.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["password"]
 # Proxies whose X-Forwarded-For we believe (the load balancer's addresses).
 TRUSTED_PROXY_IPS = env_list("TRUSTED_PROXY_IPS")
 
-# Staff sign in to the admin with a password and a code from an authenticator
-# app (TOTP, django-otp). Production requires it; here it is off unless set,
-# so `make run` and the tests sign in with a password.
+# A code from an authenticator app besides the password; production requires it.
 ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", False)
-# The name authenticator apps show beside the code.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Clinic admin")
 
-# Staff sessions: end after 30 minutes idle (the cookie's age, renewed on every
-# request) and 12 hours after login whatever the activity.
+# Staff sessions end after 30 minutes idle, and 12 hours after login.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12)
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-CSRF_COOKIE_SAMESITE = "Lax"
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "clinic.views.csrf_failure"
 
-# Only our own files: no inline scripts or styles, nothing from elsewhere.
-# Bootstrap's form controls draw their icons with data: SVG images.
+# Only our own files; Bootstrap's form controls draw icons with data: SVGs.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [NONE],
@@ -295,28 +241,13 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
-PERMISSIONS_POLICY = {
-    feature: []
-    for feature in [
-        "accelerometer",
-        "autoplay",
-        "camera",
-        "display-capture",
-        "encrypted-media",
-        "fullscreen",
-        "geolocation",
-        "gyroscope",
-        "magnetometer",
-        "microphone",
-        "midi",
-        "payment",
-        "publickey-credentials-get",
-        "screen-wake-lock",
-        "usb",
-        "xr-spatial-tracking",
-    ]
-}
-# The largest request body accepted, uploads included (RequestSizeLimitMiddleware).
+# Browser features no page uses, switched off.
+UNUSED_FEATURES = [
+    "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media", "fullscreen",
+    "geolocation", "gyroscope", "magnetometer", "microphone", "midi", "payment",
+    "publickey-credentials-get", "screen-wake-lock", "usb", "xr-spatial-tracking",
+]  # fmt: skip
+PERMISSIONS_POLICY = {feature: [] for feature in UNUSED_FEATURES}
 MAX_REQUEST_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 
@@ -327,8 +258,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Django logs the failing request line for 4xx, which can carry query
-        # strings; warnings and above only.
+        # Its 4xx warnings quote query strings.
         "django.request": {"level": "ERROR"},
     },
 }

@@ -6,15 +6,13 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 from .env import env_str
 
-# var/ holds the SQLite database and the emails, health data: its owner's
-# alone, whatever the umask (a folder made before this rule too).
+# var/ holds health data (database, emails): its owner's alone, whatever the umask.
 VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 VAR_DIR.chmod(0o700)
 
 
 def _local_secret_key():
-    # A key generated once per checkout and kept in var/, so sessions survive
-    # restarts without a secret ever being committed.
+    # Kept in var/, so sessions survive restarts and no secret is committed.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_urlsafe(50))

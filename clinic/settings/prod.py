@@ -17,12 +17,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
-# A guessed or leaked password alone opens nothing (check --deploy warns if
-# DJANGO_ADMIN_REQUIRE_2FA=0 turns this off).
+# A guessed or leaked password alone opens nothing.
 ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 if not SECURE_HSTS_PRELOAD:
-    # Asking browsers to preload HSTS is a commitment that is slow to undo, so
-    # it is the owner's explicit choice (DJANGO_HSTS_PRELOAD=1), not a default.
+    # Preloading HSTS is slow to undo: the owner's explicit choice, not a default.
     SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]

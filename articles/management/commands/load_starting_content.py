@@ -3,10 +3,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from articles.content import convert_text
-from articles.links import about_url, booking_url
+from articles.links import booking_url
 from articles.models import Article, SlugRedirect, Topic
 
 CONTENT_DIR = Path(settings.BASE_DIR) / "content" / "articles"
@@ -93,7 +94,7 @@ class Command(BaseCommand):
                 links={
                     "Talk to our specialists": book,
                     "Book a consultation": book,
-                    "best rehabilitation center in gurgaon": about_url(),
+                    "best rehabilitation center in gurgaon": reverse("clinic:about"),
                 },
             )
             article = Article(

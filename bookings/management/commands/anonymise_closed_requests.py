@@ -1,14 +1,5 @@
-"""Erase the personal details of requests the clinic no longer needs.
-
-Closed requests (completed, cancelled, no-show) are anonymised once they have
-been closed for BOOKING_RETENTION_DAYS; spam after 30 days. See
-bookings.services.erase for what is erased and what is kept.
-
-Run it daily, from cron (django-tasks has no periodic jobs), e.g.
-
-    15 3 * * *  cd /srv/clinic && .venv/bin/python manage.py anonymise_closed_requests
-
-It prints and logs counts and references only, never a name or any detail."""
+"""Run daily from cron (django-tasks has no periodic jobs). It prints and logs
+counts and references only, never a name or any detail."""
 
 import logging
 

@@ -1,12 +1,5 @@
-"""Queue reminder emails for appointments in the next 24 hours.
-
-django-tasks has no periodic jobs: run this from cron every 10 minutes, e.g.
-
-    */10 * * * *  cd /srv/clinic && .venv/bin/python manage.py send_appointment_reminders
-
-Safe to run as often as you like, and on several machines at once: each
-appointment time gets one reminder (a unique constraint in the outbox). The
-worker (`manage.py db_worker`) sends them."""
+"""Run from cron every 10 minutes (django-tasks has no periodic jobs); running
+it more often, or on several machines, still sends one reminder per time."""
 
 import logging
 

@@ -1,13 +1,5 @@
-"""The outbox's one recovery path (bookings.outbox.sweep): emails a dead
-worker left "sending" are queued again, and queued emails whose delivery task
-was lost get a new one.
-
-Run it every minute (cron or a systemd timer) and before each worker start:
-
-    * * * * *  cd /srv/clinic && .venv/bin/python manage.py sweep_outbox
-
-Running it often, or on several machines at once, is harmless: only one task
-can claim an email."""
+"""Run every minute and before each worker starts; running it more often, or on
+several machines, is harmless: only one task can claim an email."""
 
 from django.core.management.base import BaseCommand
 
