@@ -68,7 +68,7 @@ def site_env(workdir, port, page_cache=True):
         PYTHONDONTWRITEBYTECODE="1",
     )
     if not page_cache:
-        env["PAGE_CACHE"] = "0"
+        env["PAGE_CACHE_SECONDS"] = "0"
     return env
 
 
