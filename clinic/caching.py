@@ -1,9 +1,9 @@
-"""Public pages are cached with Django's cache framework, in the "pages" cache.
+"""Public pages are cached by Django's cache middleware, in the "pages" cache.
 
-Views opt in with `@public_page`. Anonymous visitors' GETs are then answered
-from that cache, and the page tells proxies and browsers they may keep it for
-PAGE_CACHE_SECONDS too: never past the next scheduled change (an article going
-live), so nobody is served a page from before it. Saving anything a public page
+Views opt in with `@public_page`: their pages for anonymous visitors say
+`Cache-Control: public, max-age=...`, which the middleware (and proxies and
+browsers) keep them for: PAGE_CACHE_SECONDS, never past the next scheduled
+change (an article going live), so nobody is served a page from before it. Saving anything a public page
 shows empties the whole cache (`empty_page_cache`; the list of what counts is
 in articles/signals.py)."""
 
@@ -16,8 +16,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.module_loading import import_string
-from django.views.decorators.cache import cache_page
-from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.vary import vary_on_cookie
 
 PAGES = "pages"
@@ -33,9 +31,8 @@ def page_lifetime():
 
 
 def public_page(view):
-    """Cache the view's pages for anonymous visitors (Vary: Cookie keeps visitors
-    with a pending message apart). csrf_protect sets a CSRF cookie before the
-    page is stored, so a page holding a form is never kept."""
+    """Let the view's pages for anonymous visitors be cached (Vary: Cookie keeps
+    visitors with a pending message apart)."""
 
     @wraps(view)
     def view_with_lifetime(request, *args, **kwargs):
@@ -44,11 +41,10 @@ def public_page(view):
             # Staff see their own edits at once, and their pages are kept nowhere.
             add_never_cache_headers(response)
         elif response.status_code == 200:
-            # cache_page (no timeout of its own) keeps the page exactly this long.
             patch_cache_control(response, public=True, max_age=page_lifetime())
         return response
 
-    return cache_page(None, cache=PAGES)(csrf_protect(vary_on_cookie(view_with_lifetime)))
+    return vary_on_cookie(view_with_lifetime)
 
 
 def empty_page_cache(**kwargs):

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Django's site-wide cache, for the pages that say they may be kept
+    # (clinic/caching.py): it stores them last, with every header the rest added.
+    "django.middleware.cache.UpdateCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "clinic.middleware.CanonicalHostMiddleware",
     "clinic.middleware.RequestSizeLimitMiddleware",
@@ -53,6 +56,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags and 304s for every page, cached or not.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Looked up here rather than last, so a hit skips sessions, CSRF and the rest.
+    # Nothing below changes the request headers a cache key is made of.
+    "django.middleware.cache.FetchFromCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "clinic.middleware.DatabaseUnavailableMiddleware",
@@ -136,6 +142,9 @@ DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 # How long a public page may be kept (0 turns caching off): clinic/caching.py.
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 30)
 PAGE_CACHE_NEXT_CHANGE = "articles.models.next_publication"
+CACHE_MIDDLEWARE_ALIAS = "pages"
+# Pages that do not say how long they may be kept are not kept.
+CACHE_MIDDLEWARE_SECONDS = 0
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
