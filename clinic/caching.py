@@ -1,11 +1,10 @@
-"""Public pages are cached by Django's cache middleware, in the "pages" cache.
+"""Public pages, cached by Django's cache middleware (settings.MIDDLEWARE).
 
 Views opt in with `@public_page`: their pages for anonymous visitors say
-`Cache-Control: public, max-age=...`, which the middleware (and proxies and
-browsers) keep them for: PAGE_CACHE_SECONDS, never past the next scheduled
-change (an article going live), so nobody is served a page from before it. Saving anything a public page
-shows empties the whole cache (`empty_page_cache`; the list of what counts is
-in articles/signals.py)."""
+`Cache-Control: public, max-age=N`, and the middleware, proxies and browsers
+keep them that long: PAGE_CACHE_SECONDS, never past the next scheduled
+publication. Saving anything a public page shows empties the cache
+(`empty_page_cache`; what counts is listed in articles/signals.py)."""
 
 from functools import wraps
 from math import ceil
@@ -17,8 +16,6 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.module_loading import import_string
 from django.views.decorators.vary import vary_on_cookie
-
-PAGES = "pages"
 
 
 def page_lifetime():
@@ -50,5 +47,6 @@ def public_page(view):
 def empty_page_cache(**kwargs):
     """Forget every cached page, now and again when the transaction commits: a
     page made in between, from the rows as they were, must not stay."""
-    caches[PAGES].clear()
-    transaction.on_commit(caches[PAGES].clear, robust=True)
+    pages = caches[settings.CACHE_MIDDLEWARE_ALIAS]
+    pages.clear()
+    transaction.on_commit(pages.clear, robust=True)
