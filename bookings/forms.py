@@ -30,10 +30,6 @@ LINK_PARAMETERS = {"concern": "topic", "source_article": "article", "preferred_s
 # Checked by the form and set in save(), so model validation does not ask the
 # database once per constraint that repeats their rules.
 CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
-SLOT_TAKEN = _(
-    "Sorry, someone else has just chosen that time. Everything you typed is kept; "
-    "please choose another of the open times below."
-)
 
 
 def new_submission_key():
@@ -192,7 +188,6 @@ class ConsultationRequestForm(forms.ModelForm):
     def __init__(self, *args, profile=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filled_in_seconds = 0
-        self.slot_taken = False
         self.profile = profile or ClinicProfile.load()
         self.fields["consent"].label = format_html(
             'I agree that {} may use these details to reply to this request, as the <a href="{}">privacy notice</a> explains.',
@@ -340,29 +335,27 @@ class ConsultationRequestForm(forms.ModelForm):
         return self.data.get("safe_now", self.initial.get("safe_now")) != SafeNow.NO
 
     def _clean_slot(self):
-        """The open Slot the visitor chose, or None; an error beside the times if it is gone."""
+        """The key of the time the visitor chose, or "". Whether it is still open
+        is checked once, when it is held (services.submit_request raises TimeTaken)."""
         key = self.cleaned_data.get("slot", "")
-        mode = self.cleaned_data.get("mode")
-        if not key or not mode or self.cleaned_data.get("no_time_suits"):
-            return None
-        slot = availability.find_slot(key, mode)
+        if not key or self.cleaned_data.get("no_time_suits"):
+            return ""
+        parsed = availability.parse_slot_key(key)
         specialist = self.cleaned_data.get("preferred_specialist")
-        if slot is None:
-            self.slot_taken = True
-            self.add_error("slot", SLOT_TAKEN)
-        elif specialist is not None and slot.specialist != specialist:
+        if parsed is None:
+            self.add_error("slot", _("Please choose one of the times shown."))
+        elif specialist is not None and parsed[0] != specialist.pk:
             self.add_error(
                 "slot", _("That time was with another specialist. Please choose one of the times below.")
             )
         else:
-            return slot
-        return None
+            return key
+        return ""
 
     def clean(self):
         cleaned = super().clean()
-        slot = self._clean_slot()
-        cleaned["slot"] = slot
-        if slot is not None or "slot" in self.errors:
+        cleaned["slot"] = self._clean_slot()
+        if cleaned["slot"] or "slot" in self.errors:
             # A chosen time stands in for the preferred windows.
             for name in WINDOW_FIELDS:
                 cleaned[name] = None if name.endswith("_date") else ""

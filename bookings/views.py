@@ -18,7 +18,7 @@ from clinic.models import Specialist
 from clinic.net import client_ip
 
 from . import availability, services, tokens
-from .forms import SLOT_TAKEN, ConsultationRequestForm, OpenTimesQuery, clean_slug
+from .forms import ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import ConsultationRequest, Mode
 from .models.requests import SafeNow
 
@@ -33,22 +33,15 @@ def thanks_token(consultation):
 
 
 def open_times_context(mode, specialist=None, chosen=""):
-    """What the open-times include shows: days of (slot, fee), first available first."""
-    fees = {}
-    days = []
-    for day, slots in availability.open_times(mode, specialist):
-        for slot in slots:
-            if slot.specialist.pk not in fees:
-                fees[slot.specialist.pk] = slot.specialist.fee_for(mode)
-        days.append((day, [(slot, fees[slot.specialist.pk]) for slot in slots]))
-    chosen_day = next((day for day, slots in days for slot, _fee in slots if slot.key == chosen), None)
+    """What the open-times include shows: [(date, [Slot, ...]), ...], first available first."""
+    days = availability.open_times(mode, specialist)
     return {
         "open_times": days,
         "times_mode": Mode(mode),
         "times_specialist": specialist,
         "specialist_fee": specialist.fee_for(mode) if specialist else None,
         "chosen_slot": chosen,
-        "chosen_day": chosen_day,
+        "chosen_day": next((day for day, slots in days for slot in slots if slot.key == chosen), None),
     }
 
 
@@ -107,23 +100,15 @@ class BookView(FormView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        # 409 when the chosen time has gone: the form comes back as typed, with the next times.
-        status = 409 if form.slot_taken else 200
-        return self.render_to_response(self.get_context_data(form=form), status=status)
-
     def form_valid(self, form):
-        automated = form.looks_automated
-        # Something that looks like a script holds no time a person might want.
-        slot = None if automated else form.cleaned_data["slot"]
         try:
             consultation, _created = services.submit_request(
-                form.save(commit=False), automated=automated, slot=slot
+                form.save(commit=False), automated=form.looks_automated, slot=form.cleaned_data["slot"]
             )
-        except services.TimeTaken:
-            form.slot_taken = True
-            form.add_error("slot", SLOT_TAKEN)
-            return self.form_invalid(form)
+        except services.TimeTaken as taken:
+            # Nothing was saved: the form as typed, the message, and the times open now.
+            form.add_error("slot", taken)
+            return self.render_to_response(self.get_context_data(form=form), status=409)
         # A bot sees the same page as a person. The signed link carries the
         # random submission key, not the reference.
         return redirect("bookings:thanks", token=thanks_token(consultation))
