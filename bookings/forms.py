@@ -335,11 +335,11 @@ class ConsultationRequestForm(forms.ModelForm):
         return self.data.get("safe_now", self.initial.get("safe_now")) != SafeNow.NO
 
     def _clean_slot(self):
-        """The key of the time the visitor chose, or "". Whether it is still open
+        """The key of the time the visitor chose, or None. Whether it is still open
         is checked once, when it is held (services.submit_request raises TimeTaken)."""
         key = self.cleaned_data.get("slot", "")
         if not key or self.cleaned_data.get("no_time_suits"):
-            return ""
+            return None
         parsed = availability.parse_slot_key(key)
         specialist = self.cleaned_data.get("preferred_specialist")
         if parsed is None:
@@ -350,7 +350,7 @@ class ConsultationRequestForm(forms.ModelForm):
             )
         else:
             return key
-        return ""
+        return None
 
     def clean(self):
         cleaned = super().clean()

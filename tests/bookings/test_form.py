@@ -54,8 +54,9 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     pages = []
     for _ in range(2):
         # The form's choices (topics, bookable specialists) and the clinic
-        # profile, read by the form (consent wording) and by the page.
-        with django_assert_num_queries(4):
+        # profile, read by the form (consent wording) and by the page, and its opening hours;
+        # the open times: the profile (buffer) and the specialists (none here, so no more).
+        with django_assert_num_queries(7):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -392,7 +393,7 @@ def test_valid_post_query_budget(client, clinic_profile, django_assert_num_queri
         **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
 
@@ -562,6 +563,7 @@ def test_who_the_consultation_is_for(client, clinic_profile, who, label):
 
 
 def test_the_safety_question_comes_first(client, clinic_profile):
+    specialist_working_every_day()
     html = client.get(BOOK_URL).content.decode().split("<form")[1]
     order = [html.index(f'name="{name}"') for name in ("safe_now", "age_statement", "mode", "slot", "name")]
     assert order == sorted(order)
@@ -590,3 +592,43 @@ def test_the_specialist_page_shows_the_fees(client, clinic_profile):
     specialist = SpecialistFactory(name="Dr Meera", fee_in_clinic=2000, fee_video=1500)
     html = client.get(specialist.get_absolute_url()).content.decode()
     assert "₹2,000" in html and "₹1,500" in html
+
+
+@pytest.mark.parametrize("appointments", [1, 40])
+def test_open_times_query_budgets_do_not_grow_with_appointments(
+    client, clinic_profile, django_assert_num_queries, appointments
+):
+    from tests.factories import AppointmentFactory, clinic_time
+
+    TopicFactory(slug="anxiety")
+    specialists = [specialist_working_every_day() for _ in range(3)]
+    for n in range(appointments):
+        start = clinic_time(3 + n % 10, 10 + n % 7)
+        AppointmentFactory(specialist=specialists[n % 3], start=start, end=start + timedelta(minutes=50))
+    # The page (7, as above) and the open times (4 more: working hours, days off,
+    # holidays, appointments); one more to find a specialist chosen by a link.
+    with django_assert_num_queries(11):
+        client.get(BOOK_URL)
+    with django_assert_num_queries(12):
+        client.get(f"{BOOK_URL}?specialist={specialists[0].slug}")
+    # The fragment: session-free, the profile and the six of availability.open_times.
+    with django_assert_num_queries(7):
+        client.get("/book/times/?mode=video")
+    with django_assert_num_queries(8):
+        client.get(f"/book/times/?mode=video&specialist={specialists[0].slug}")
+    # The no-JavaScript step: the page with a specialist chosen.
+    data = form_data(show_times="1", preferred_specialist=specialists[0].slug)
+    with django_assert_num_queries(12):
+        assert client.post(BOOK_URL, data).status_code == 200
+    # Sending with a time: the form's checks, then one transaction: the request, the
+    # specialist's lock, the time checked again (6), the hold, the emails queued.
+    slot = first_open_slot("video", specialists[1])
+    data = form_data(
+        slot=slot.key, preferred_specialist=specialists[1].slug, window1_date="", window1_part=""
+    )
+    with django_assert_num_queries(21):
+        thanks_url_of(client.post(BOOK_URL, data))
+    # The same time again: nothing saved, the form back with the times open now.
+    data = form_data(slot=slot.key, window1_date="", window1_part="")
+    with django_assert_num_queries(24):
+        assert client.post(BOOK_URL, data).status_code == 409
