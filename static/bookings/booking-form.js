@@ -53,14 +53,12 @@
         updateWindows();
         if (timesAnnounce) {
           var count = times.querySelectorAll("input[name='slot']").length;
-          timesAnnounce.textContent = count
-            ? "The open times below have been updated."
-            : "There are no open times for this choice.";
+          timesAnnounce.textContent = form.getAttribute(count ? "data-times-updated" : "data-no-times");
         }
       })
       .catch(function () {
         if (timesAnnounce && mine === request) {
-          timesAnnounce.textContent = "The open times could not be updated. Please try again.";
+          timesAnnounce.textContent = form.getAttribute("data-times-failed");
         }
       })
       .then(function () { if (mine === request) { times.removeAttribute("aria-busy"); } });
@@ -101,6 +99,16 @@
     message.addEventListener("input", update);
     update();
   }
+
+  // An answered question loses its red outline (its message stays until the next send).
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.name && target.classList.contains("is-invalid")) {
+      form.querySelectorAll("[name='" + target.name + "']").forEach(function (el) {
+        el.classList.remove("is-invalid");
+      });
+    }
+  });
 
   // One click sends once; the server also refuses a second copy.
   form.addEventListener("submit", function () {
