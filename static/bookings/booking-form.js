@@ -37,14 +37,17 @@
   function updateTimes() {
     if (!times || !timesUrl) { return; }
     var specialist = form.querySelector("select[name='preferred_specialist']");
+    var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
     var query = new URLSearchParams({
       mode: checkedValue("mode"),
       specialist: specialist ? specialist.value : "",
-      slot: checkedValue("slot")
+      slot: checkedValue("slot"),
+      csrfmiddlewaretoken: csrf ? csrf.value : ""
     });
     var mine = ++request;
     times.setAttribute("aria-busy", "true");
-    fetch(timesUrl + "?" + query.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+    // POST, so the specialist looked at stays out of URLs and logs.
+    fetch(timesUrl, { method: "POST", body: query, headers: { "Accept": "text/html" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         if (mine !== request) { return; }  // a later change is on its way
