@@ -6,8 +6,11 @@ from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.formats import local_datetime
 
 from .models import Article, Reference, SlugRedirect, Topic
 
@@ -118,7 +121,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
-            return f"Scheduled for {timezone.localtime(obj.publish_at):%d %b %Y %H:%M}"
+            return f"Scheduled for {local_datetime(obj.publish_at)}"
         return obj.get_status_display()
 
     @admin.display(description="topics")
@@ -131,7 +134,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             return "Awaiting clinical review"
         if obj.review_overdue:
             return format_html("<strong>Review overdue</strong> (due {})", obj.next_review_due)
-        return f"Reviewed {obj.last_reviewed:%d %b %Y}"
+        return f"Reviewed {date_format(obj.last_reviewed)}"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return allow_inline_importmap(super().changeform_view(request, object_id, form_url, extra_context))

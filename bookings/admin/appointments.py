@@ -1,7 +1,7 @@
 """Booking and moving an appointment go through their own admin pages, which
 call bookings.services; the appointment's own page is a read-only record."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django import forms
@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.formats import local_datetime
 from clinic.models import Specialist
 
 from .. import services
-from ..models import Appointment, ConsultationRequest
+from ..models import Appointment, ConsultationRequest, window_start
 
 
 def _model_field(name, **kwargs):
@@ -131,8 +131,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
         consultation = get_object_or_404(ConsultationRequest, pk=request_id)
-        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        form = AppointmentForm(request.POST or None, initial={"start": start, "mode": consultation.mode})
+        form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
             form,
@@ -177,7 +176,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                 form.add_service_error(error)
             else:
                 self.message_user(request, done.format(appointment), messages.SUCCESS)
-                return redirect("admin:bookings_appointment_changelist")
+                # Back to the request, where reception was working.
+                return redirect("admin:bookings_consultationrequest_change", consultation.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -207,6 +207,26 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         self._close(request, queryset, Appointment.Status.NO_SHOW)
 
 
+def schedule_initial(consultation, query):
+    """The form filled in: the time chosen on the schedule page (?start=&specialist=),
+    else the visitor's first preferred window, with their mode and specialist."""
+    initial = {"mode": consultation.mode, "specialist": consultation.preferred_specialist_id}
+    start = None
+    if query.get("start"):
+        try:
+            start = timezone.make_aware(datetime.fromisoformat(query["start"]))
+        except (ValueError, TypeError):
+            start = None
+    if query.get("specialist", "").isdigit():
+        initial["specialist"] = int(query["specialist"])
+    if start is None and consultation.window1_date and consultation.window1_part:
+        start = window_start(consultation.window1_date, consultation.window1_part)
+    if start is None or start < timezone.now():
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    initial["start"] = timezone.localtime(start)
+    return initial
+
+
 def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
 
@@ -218,7 +238,7 @@ def appointments_summary(consultation):
         format_html(
             '<li><a href="{}">{}</a>: {}, {}</li>',
             reverse("admin:bookings_appointment_change", args=[appointment.pk]),
-            date_format(timezone.localtime(appointment.start), "D j M Y, H:i"),
+            local_datetime(appointment.start),
             appointment.specialist,
             appointment.get_status_display().lower(),
         )

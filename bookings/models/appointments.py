@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import local_datetime
 from clinic.models import Specialist
 
 from .requests import ConsultationRequest, Mode
@@ -76,7 +77,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.consultation} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
+        return f"{self.consultation} at {local_datetime(self.start)}"
 
     def get_absolute_url(self):
         return reverse("admin:bookings_appointment_change", args=[self.pk])
