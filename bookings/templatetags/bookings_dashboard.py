@@ -7,11 +7,21 @@ from django.utils import timezone
 
 from clinic.models import ClinicProfile
 
+from ..checklist import setup_checklist
 from ..models import Appointment, ConsultationRequest
 
 register = template.Library()
 WEEKS = 12
 BAR_STEPS = 10
+
+
+@register.simple_tag(takes_context=True)
+def owner_checklist(context):
+    """The setup checklist, for superusers (the owner) only."""
+    request = context.get("request")
+    if request is None or not request.user.is_superuser:
+        return []
+    return setup_checklist()
 
 
 @register.simple_tag(takes_context=True)
