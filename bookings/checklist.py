@@ -23,7 +23,10 @@ def setup_checklist():
         field = ClinicProfile._meta.get_field(name)
         if getattr(profile, name) == field.default:
             items.append(
-                (f"The clinic’s {field.verbose_name} is still the sample “{field.default}”.", profile_url)
+                (
+                    f"Clinic profile: the {field.verbose_name} is still the sample “{field.default}”.",
+                    profile_url,
+                )
             )
 
     specialists = Specialist.objects.active()
