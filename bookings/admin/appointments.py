@@ -19,6 +19,7 @@ from clinic.formats import local_datetime
 from clinic.models import Specialist
 
 from .. import services
+from ..access import own_appointments
 from ..models import Appointment, ConsultationRequest, window_start
 
 
@@ -101,6 +102,9 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     ]
     readonly_fields = ["next"]
     actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
+
+    def get_queryset(self, request):
+        return own_appointments(super().get_queryset(request), request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -17,6 +17,7 @@ from clinic.formats import local_datetime
 from clinic.models import ClinicProfile
 
 from .. import services
+from ..access import own_requests
 from ..emails import first_name
 from ..models import ConsultationRequest, InternalNote
 from ..models.requests import URGENT_FIRST
@@ -225,6 +226,9 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
     def appointments(self, obj):
         return appointments_summary(obj)
+
+    def get_queryset(self, request):
+        return own_requests(super().get_queryset(request), request.user)
 
     def get_ordering(self, request):
         # Someone who said they are not safe is never below the fold.
