@@ -1,8 +1,9 @@
 """Booking and moving an appointment go through their own admin pages, which
 call bookings.services; the appointment's own page is a read-only record."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -12,14 +13,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.formats import local_datetime
 from clinic.models import Specialist
 
-from .. import services
-from ..access import own_appointments
+from .. import board, services
+from ..access import own_appointments, sees_only_own
+from ..emails import first_name
 from ..models import Appointment, ConsultationRequest, window_start
 
 
@@ -109,6 +112,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("week/", view(self.week_view), name="bookings_appointment_week"),
             path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
@@ -130,6 +134,60 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             return "—"
         url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
         return format_html('<a href="{}">Reschedule or change the details</a>', url)
+
+    def week_view(self, request):
+        """The schedule: a day or a week, one column per specialist, and the
+        requests waiting for a time beside it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = timezone.localdate()
+        by_day = request.GET.get("view") == "day"
+        first = day if by_day else board.week_start(day)
+        length = 1 if by_day else 7
+        specialists = Specialist.objects.active()
+        if sees_only_own(request.user):
+            specialists = specialists.filter(user=request.user)
+        may_book = request.user.has_perm("bookings.add_appointment")
+        chosen = None
+        if may_book and request.GET.get("request", "").isdigit():
+            chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
+            chosen = chosen if chosen is not None and chosen.is_schedulable else None
+
+        def page(**changes):
+            query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
+            if chosen:
+                query["request"] = chosen.pk
+            query.update(changes)
+            return "?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Schedule: {'day' if by_day else 'week'} of {date_format(first, 'DATE_FORMAT')}",
+            "opts": self.opts,
+            "board": board.build_board(first, length, specialists=specialists),
+            "specialists": list(specialists),
+            "by_day": by_day,
+            "chosen": chosen,
+            "chosen_first_name": first_name(chosen.name) if chosen else "",
+            "schedule_url": schedule_link(chosen) if chosen else "",
+            "waiting": board.waiting_requests() if may_book else [],
+            "nav": {
+                "previous": page(date=(first - timedelta(days=length)).isoformat()),
+                "next": page(date=(first + timedelta(days=length)).isoformat()),
+                "today": page(date=timezone.localdate().isoformat()),
+                "week": page(view="week"),
+                "day": page(
+                    view="day", date=(day if by_day else max(first, timezone.localdate())).isoformat()
+                ),
+                "clear": page(request=None),
+            },
+            "choose_url": page(request=""),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/week.html", context)
 
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
@@ -229,6 +287,11 @@ def schedule_initial(consultation, query):
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     initial["start"] = timezone.localtime(start)
     return initial
+
+
+def week_link(consultation):
+    """The schedule page, choosing a time for this request."""
+    return reverse("admin:bookings_appointment_week") + f"?request={consultation.pk}"
 
 
 def schedule_link(consultation):

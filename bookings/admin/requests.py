@@ -22,7 +22,7 @@ from ..emails import first_name
 from ..models import ConsultationRequest, InternalNote
 from ..models.requests import URGENT_FIRST
 from ..replies import contact_links
-from .appointments import appointments_summary, schedule_link
+from .appointments import appointments_summary, schedule_link, week_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
@@ -337,6 +337,7 @@ def request_summary(obj, request):
         "waiting": timesince(obj.created, depth=2) if obj.status == Status.NEW else "",
         "links": contact_links(obj, ClinicProfile.load()),
         "schedule_url": schedule_link(obj) if can_schedule and not any(appointments) else "",
+        "week_url": week_link(obj) if can_schedule and not any(appointments) else "",
     }
 
 
