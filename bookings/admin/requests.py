@@ -86,6 +86,12 @@ class InternalNoteInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            # A table cell has no <label>: screen readers need a name.
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "aria-label": "New note"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 class ReadableHistory(HistoricalRecordContextHelper):
     """History deltas in the words staff use: labels, not stored codes."""
