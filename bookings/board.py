@@ -127,7 +127,7 @@ def waiting_requests():
     """Open requests with no appointment yet: urgent first, then oldest first."""
     from .models.requests import URGENT_FIRST
 
-    return (
+    waiting = list(
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
@@ -135,3 +135,6 @@ def waiting_requests():
         .select_related("preferred_specialist")
         .order_by(URGENT_FIRST, "created")[:50]
     )
+    for consultation in waiting:
+        consultation.first_name = first_name(consultation.name)
+    return waiting

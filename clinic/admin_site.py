@@ -61,6 +61,10 @@ class SuperuserOnly:
 
 
 class ClinicAdminSite(admin.AdminSite):
+    # The request list and the schedule need the width (1280 px screens);
+    # the breadcrumbs and the index lead everywhere the sidebar did.
+    enable_nav_sidebar = False
+
     # With ADMIN_REQUIRE_2FA (production) staff sign in with a password and a
     # code from their authenticator app, as django-otp's OTPAdminSite does;
     # without it (make run, tests) a password alone.

@@ -71,6 +71,7 @@ def test_reception_books_the_urgent_request_from_the_week_view(page, console_err
     check_axe(page, "request list")
     # Fits 1280 px: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    assert page.evaluate("(r => r.scrollWidth <= r.clientWidth)(document.querySelector('#changelist .results'))")
 
     first_row.get_by_role("link", name=urgent.reference).click()
     expect(page.get_by_role("heading", name=re.compile("What Priya asked for"))).to_be_visible()
