@@ -215,8 +215,10 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish the selected articles now", permissions=["change"])
     def publish_now(self, request, queryset):
-        unreviewed = queryset.awaiting_review().exclude(status=Article.Status.PUBLISHED).count()
-        count = queryset.exclude(pk__in=queryset.awaiting_review().values("pk")).publish_now()
+        # A scheduled article was already published (reviewed, or by the owner with a reason).
+        blocked = queryset.awaiting_review().exclude(status=Article.Status.PUBLISHED)
+        unreviewed = blocked.count()
+        count = queryset.exclude(pk__in=blocked.values("pk")).publish_now()
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
         if unreviewed:
             self.message_user(

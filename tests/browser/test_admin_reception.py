@@ -9,7 +9,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from bookings.models import Appointment, OutboundEmail
-from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import (
     AppointmentFactory,
     ConsultationRequestFactory,
@@ -71,7 +71,9 @@ def test_reception_books_the_urgent_request_from_the_week_view(page, console_err
     check_axe(page, "request list")
     # Fits 1280 px: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
-    assert page.evaluate("(r => r.scrollWidth <= r.clientWidth)(document.querySelector('#changelist .results'))")
+    assert page.evaluate(
+        "(r => r.scrollWidth <= r.clientWidth)(document.querySelector('#changelist .results'))"
+    )
 
     first_row.get_by_role("link", name=urgent.reference).click()
     expect(page.get_by_role("heading", name=re.compile("What Priya asked for"))).to_be_visible()
@@ -157,3 +159,23 @@ def test_the_owner_sees_the_setup_checklist(page):
     expect(page.get_by_role("heading", name="Before visitors see the site")).to_be_visible()
     screenshot(page, "admin15-index-checklist-desktop")
     check_axe(page, "admin index with the checklist")
+
+
+def test_the_article_editor_fits_1280_px_and_its_heading_control_says_what_it_is(page):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("owner", "owner@example.com", PASSWORD)
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill("owner")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    page.goto("/admin/articles/article/add/")
+    control = page.locator(".prose-menubar__selected .prose-menubar__button")
+    expect(control).to_be_visible()
+    label = control.evaluate("e => getComputedStyle(e, '::before').content")
+    assert label == '"Style: " attr(aria-label)' or "Style" in label
+    assert control.get_attribute("aria-label") == "paragraph"
+    assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
+    page.locator(".prose-menubar").first.screenshot(path=str(ARTIFACTS / "admin15-editor-menubar.png"))
+    screenshot(page, "admin15-article-add-desktop")
