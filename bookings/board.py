@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from clinic.models import Specialist
+from clinic.models import Holiday, Specialist
 
 from .emails import first_name
 from .models import Appointment, ConsultationRequest, DayOff, WorkingHours
@@ -55,13 +55,8 @@ def _at(day, moment):
 
 
 def holidays_between(first, last):
-    """{date: name} of clinic-wide closed days (clinic.Holiday, when it exists)."""
-    from clinic import models as clinic_models
-
-    holiday = getattr(clinic_models, "Holiday", None)
-    if holiday is None:
-        return {}
-    return dict(holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
+    """{date: name} of clinic-wide closed days."""
+    return dict(Holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
 
 
 def build_board(first, days, *, specialists=None, now=None):

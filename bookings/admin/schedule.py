@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from clinic.admin import SpecialistAdmin
 from clinic.models import Specialist
 
+from .. import services
 from ..feeds import calendar_feed_url
 from ..models import DayOff, WorkingHours
 
@@ -14,7 +15,10 @@ from ..models import DayOff, WorkingHours
 class WorkingHoursInline(admin.TabularInline):
     model = WorkingHours
     extra = 0
-    verbose_name_plural = "working hours (clinic time; appointments outside them need an override)"
+    verbose_name_plural = (
+        "working hours (clinic time; a new specialist starts with the clinic's opening hours; "
+        "appointments outside them need an override)"
+    )
 
 
 class DayOffInline(admin.TabularInline):
@@ -30,6 +34,10 @@ class SpecialistWithScheduleAdmin(SpecialistAdmin):
     inlines = [*SpecialistAdmin.inlines, WorkingHoursInline, DayOffInline]
     autocomplete_fields = [*SpecialistAdmin.autocomplete_fields, "user"]
     readonly_fields = [*SpecialistAdmin.readonly_fields, "calendar_feed"]
+    fieldsets = [
+        *SpecialistAdmin.fieldsets,
+        ("Clinician's staff account and calendar", {"fields": ["user", "calendar_feed"]}),
+    ]
     actions = [*(SpecialistAdmin.actions or []), "renew_calendar_feed", "revoke_calendar_feed"]
 
     @admin.display(description="calendar feed")
@@ -56,3 +64,8 @@ class SpecialistWithScheduleAdmin(SpecialistAdmin):
         for specialist in queryset:
             specialist.revoke_calendar_token()
         self.message_user(request, f"{len(queryset)} calendar feed(s) revoked.", messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            services.give_clinic_hours(form.instance)

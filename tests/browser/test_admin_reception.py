@@ -37,7 +37,7 @@ def groups():
     # Transactional tests empty the database, groups from migrations included.
     importlib.import_module("bookings.migrations.0002_staff_groups").create_groups(apps, None)
     importlib.import_module("bookings.migrations.0006_reception_sees_outgoing_email").grant(apps, None)
-    importlib.import_module("bookings.migrations.0009_clinicians_group").create_group(apps, None)
+    importlib.import_module("bookings.migrations.0011_clinicians_group").create_group(apps, None)
 
 
 def sign_in(page, username, group):
