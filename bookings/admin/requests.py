@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -328,14 +329,21 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
 def request_summary(obj, request):
     """The top of the request's page: what was asked for, and the ways to reply."""
+    may_change = request.user.has_perm("bookings.change_appointment")
     appointments = [
         {
             "when": local_datetime(a.start),
             "specialist": a.specialist,
             "status": a.get_status_display().lower(),
+            "expires": local_datetime(a.expires_at) if a.is_held else "",
+            "confirm_url": reverse("admin:bookings_appointment_confirm", args=[a.pk]) if a.is_held else "",
+            "offer_url": reverse("admin:bookings_appointment_offer", args=[a.pk]) if a.is_held else "",
         }
         for a in obj.appointments.select_related("specialist").exclude(status="cancelled")
     ]
+    if not may_change:
+        for appointment in appointments:
+            appointment["confirm_url"] = appointment["offer_url"] = ""
     can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
     return {
         "first_name": first_name(obj.name),
