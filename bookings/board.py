@@ -5,6 +5,7 @@ queries whatever the number of appointments or specialists."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from clinic.models import Holiday, Specialist
@@ -119,15 +120,19 @@ def free_gaps(day, hours, booked, now):
 
 
 def waiting_requests():
-    """Open requests with no appointment yet: urgent first, then oldest first."""
+    """Open requests without a confirmed appointment, urgent first, then oldest
+    first; each with .holds (the time the visitor chose, if any) and .first_name."""
     from .models.requests import URGENT_FIRST
 
     waiting = list(
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
-        .exclude(appointments__status__in=[Appointment.Status.BOOKED])
+        .exclude(appointments__status=Appointment.Status.BOOKED)
         .select_related("preferred_specialist")
+        .prefetch_related(
+            Prefetch("appointments", Appointment.objects.held().select_related("specialist"), to_attr="holds")
+        )
         .order_by(URGENT_FIRST, "created")[:50]
     )
     for consultation in waiting:

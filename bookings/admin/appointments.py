@@ -172,10 +172,11 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         if sees_only_own(request.user):
             specialists = specialists.filter(user=request.user)
         may_book = request.user.has_perm("bookings.add_appointment")
-        chosen = None
+        chosen = chosen_hold = None
         if may_book and request.GET.get("request", "").isdigit():
             chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
             chosen = chosen if chosen is not None and chosen.is_schedulable else None
+            chosen_hold = chosen.appointments.held().first() if chosen else None
 
         def page(**changes):
             query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
@@ -193,7 +194,17 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             "by_day": by_day,
             "chosen": chosen,
             "chosen_first_name": first_name(chosen.name) if chosen else "",
-            "schedule_url": schedule_link(chosen) if chosen else "",
+            # A free time for a request with a hold is offered instead of the held one.
+            "schedule_url": (
+                reverse("admin:bookings_appointment_offer", args=[chosen_hold.pk])
+                if chosen_hold
+                else schedule_link(chosen)
+                if chosen
+                else ""
+            ),
+            "chosen_hold": chosen_hold,
+            "may_confirm": request.user.has_perm("bookings.change_appointment"),
+            "here": request.get_full_path(),
             "waiting": board.waiting_requests() if may_book else [],
             "nav": {
                 "previous": page(date=(first - timedelta(days=length)).isoformat()),

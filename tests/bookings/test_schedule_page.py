@@ -115,5 +115,54 @@ def test_the_week_takes_a_fixed_number_of_queries(admin_client, count):
     assert response.content.decode().count("schedule__appointment ") == count
     # Session and user (2), the admin's app list (1), specialists, working hours,
     # days off, holidays, appointments (5), the clinic profile (1), waiting
-    # requests (1), the session saved (3).
-    assert len(queries) == 13, [q["sql"][:80] for q in queries]
+    # requests and their holds (2), the session saved (3).
+    assert len(queries) == 14, [q["sql"][:80] for q in queries]
+
+
+def test_a_hold_is_confirmed_from_the_schedule_or_given_another_time(admin_client, clinic_profile):
+    from bookings import services
+    from bookings.availability import open_times
+    from clinic.models import Mode
+
+    specialist = specialist_working_every_day(name="Dr Rao")
+    day = timezone.localdate() + timedelta(days=3)
+    slot = dict(open_times(Mode.VIDEO, specialist))[day][0]
+    consultation, _ = services.submit_request(
+        ConsultationRequestFactory.build(
+            name="Asha Verma", mode=Mode.VIDEO, window1_date=None, window1_part="", concern=None
+        ),
+        slot=slot,
+    )
+    hold = consultation.appointments.get()
+    page = f"{WEEK}?view=day&date={day.isoformat()}"
+    html = admin_client.get(page).content.decode()
+    assert reverse("admin:bookings_appointment_confirm", args=[hold.pk]) in html
+    assert "Awaiting confirmation" in html
+    assert "Chose " in html  # the waiting list shows the chosen time
+
+    chosen = admin_client.get(f"{page}&request={consultation.pk}").content.decode()
+    assert reverse("admin:bookings_appointment_offer", args=[hold.pk]) + "?start=" in chosen
+
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_confirm", args=[hold.pk]), {"next": page}
+    )
+    assert response.status_code == 302 and response.url == page
+    hold.refresh_from_db()
+    assert hold.is_live
+    html = admin_client.get(page).content.decode()
+    assert "Confirmed" in html and consultation.reference in html
+
+
+def test_confirm_does_not_follow_a_next_to_another_site(admin_client, clinic_profile):
+    from bookings.models import Appointment as Model
+
+    appointment = AppointmentFactory(
+        status=Model.Status.HELD, start=clinic_time(hour=11), end=clinic_time(hour=11, minute=50)
+    )
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_confirm", args=[appointment.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response.url == reverse(
+        "admin:bookings_consultationrequest_change", args=[appointment.consultation_id]
+    )
