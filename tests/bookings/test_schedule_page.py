@@ -40,7 +40,8 @@ def test_week_shows_hours_appointments_days_off_and_free_gaps(admin_client):
     DayOff.objects.create(specialist=specialist, date=timezone.localdate(start) + timedelta(days=1))
     html = admin_client.get(week_of(start) + "&view=day").content.decode()
     assert "Dr Kavya Rao" in html
-    assert f"10:00{DASH}11:00 free" in html and f"11:50{DASH}18:00 free" in html
+    # The clinic's buffer (10 minutes) on each side of the appointment.
+    assert f"10:00{DASH}10:50 free" in html and f"12:00{DASH}18:00 free" in html
     assert appointment.consultation.reference in html and "Video call · Priya" in html
     assert "Sharma" not in html  # first name only
     next_day = admin_client.get(
@@ -114,9 +115,9 @@ def test_the_week_takes_a_fixed_number_of_queries(admin_client, count):
     assert response.status_code == 200
     assert response.content.decode().count("schedule__appointment ") == count
     # Session and user (2), the admin's app list (1), specialists, working hours,
-    # days off, holidays, appointments (5), the clinic profile (1), waiting
-    # requests and their holds (2), the session saved (3).
-    assert len(queries) == 14, [q["sql"][:80] for q in queries]
+    # days off, holidays, the buffer, appointments (6), the clinic profile for
+    # the page (1), waiting requests and their holds (2), the session saved (3).
+    assert len(queries) == 15, [q["sql"][:80] for q in queries]
 
 
 def test_a_hold_is_confirmed_from_the_schedule_or_given_another_time(admin_client, clinic_profile):
