@@ -207,6 +207,12 @@ def test_reception_confirms_a_visitors_chosen_time_from_the_schedule(page, conso
     expect(held).to_contain_text("Video call · Asha")
     screenshot(page, "admin15-week-with-hold-desktop")
     axe_admin(page, console_errors, "week view with a hold")
+    # Offer another time: its form is axe clean, then back to confirm as chosen.
+    held.get_by_role("link", name=re.compile("Offer another time")).click()
+    expect(page.get_by_role("heading", name=re.compile("Offer another time"))).to_be_visible()
+    screenshot(page, "admin15-offer-desktop")
+    axe_admin(page, console_errors, "offer another time")
+    page.go_back()
     held.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text(f"Confirmed {consultation.reference}")).to_be_visible()
     expect(page.locator(".schedule__appointment--booked")).to_contain_text(consultation.reference)
