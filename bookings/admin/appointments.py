@@ -364,7 +364,9 @@ def schedule_initial(consultation, query):
     if start is None or start < timezone.now():
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     initial["start"] = timezone.localtime(start)
-    specialist = Specialist.objects.filter(pk=initial["specialist"]).first() if initial["specialist"] else None
+    specialist = (
+        Specialist.objects.filter(pk=initial["specialist"]).first() if initial["specialist"] else None
+    )
     if specialist is not None:
         initial["duration"] = int(specialist.length_for(consultation.mode).total_seconds() // 60)
     return initial
