@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "bookings"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("request/<str:token>/", views.StatusView.as_view(), name="status"),
     path("request/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
+    # A specialist's private calendar feed; the token is the key (bookings/feeds.py).
+    path("calendar/<str:token>/appointments.ics", feeds.specialist_feed, name="specialist_calendar"),
 ]

@@ -5,8 +5,11 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from clinic.models import ClinicProfile
+from clinic.models import ClinicProfile, Specialist
 
+from ..access import sees_only_own
+from ..checklist import setup_checklist
+from ..feeds import calendar_feed_url
 from ..models import Appointment, ConsultationRequest
 
 register = template.Library()
@@ -15,11 +18,30 @@ BAR_STEPS = 10
 
 
 @register.simple_tag(takes_context=True)
+def owner_checklist(context):
+    """The setup checklist, for superusers (the owner) only."""
+    request = context.get("request")
+    if request is None or not request.user.is_superuser:
+        return []
+    return setup_checklist()
+
+
+@register.simple_tag(takes_context=True)
+def my_calendar_feed(context):
+    """A clinician's own feed address, for the admin index; "" without one."""
+    request = context.get("request")
+    specialist = Specialist.objects.filter(user_id=request.user.pk).exclude(calendar_token="").first()
+    return calendar_feed_url(specialist) if specialist else ""
+
+
+@register.simple_tag(takes_context=True)
 def booking_dashboard(context):
     """The reception queue for the admin index; None for those who may not see requests."""
     request = context.get("request")
     if request is None or not request.user.has_perm("bookings.view_consultationrequest"):
         return None
+    if sees_only_own(request.user):
+        return None  # the clinic's counts are reception's; a clinician has "Your appointments"
     requests = ConsultationRequest.objects.all()
     weeks = weekly_counts(timezone.now())
     return {
