@@ -90,6 +90,7 @@ def valid_booking(number):
         "language": "en",
         "window1_date": day.isoformat(),
         "window1_part": "morning",
+        "no_time_suits": "on",
         "safe_now": "yes",
         "consent": "on",
     }

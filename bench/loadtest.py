@@ -171,6 +171,7 @@ def visitor(number, proxy, stats, day, attempts=8):
                         "language": "en",
                         "window1_date": day,
                         "window1_part": "morning",
+                        "no_time_suits": "on",
                         "safe_now": "yes",
                         "consent": "on",
                     }
