@@ -147,8 +147,7 @@ def link_not_valid(request):
 
 def current_appointment(appointments):
     """The held or confirmed appointment among a request's appointments, or None."""
-    current = {Appointment.Status.HELD, Appointment.Status.BOOKED}
-    return next((a for a in appointments if a.status in current), None)
+    return next((a for a in appointments if a.is_current), None)
 
 
 def appointment_context(appointment):

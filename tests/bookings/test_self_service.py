@@ -34,7 +34,9 @@ def consultation(clinic_profile):
 @pytest.fixture
 def appointment(consultation):
     return services.schedule_appointment(
-        consultation, specialist=specialist_working_every_day(name="Dr Kavya Rao"), start=clinic_time(hour=11)
+        consultation,
+        specialist=specialist_working_every_day(name="Dr Kavya Rao", fee_in_clinic=1500),
+        start=clinic_time(hour=11),
     )
 
 
@@ -77,6 +79,7 @@ def test_status_page_is_private_and_shows_the_appointment(client, appointment):
     assert '<meta name="robots" content="noindex, nofollow">' in html
     assert appointment.consultation.reference in html and "Dr Kavya Rao" in html
     assert "Confirmed" in html and "<script>" not in html
+    assert "₹1,500" in html  # the fee for this mode
     assert 'rel="canonical" href="http://testserver/book/"' in html
 
 

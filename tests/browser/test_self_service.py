@@ -44,7 +44,7 @@ def link_from_confirmation(live_server, settings):
     )
     services.schedule_appointment(
         consultation,
-        specialist=specialist_working_every_day(name="Dr Kavya Rao"),
+        specialist=specialist_working_every_day(name="Dr Kavya Rao", fee_in_clinic=1500),
         start=clinic_time(hour=11, minute=30),
         location="Room 2, first floor",
     )
@@ -90,6 +90,7 @@ def test_visitor_moves_the_appointment_then_cancels_it(visitor, live_server, set
     expect(page.get_by_role("heading", name="Your appointment")).to_be_visible()
     expect(page.locator("[data-appointment-time]")).to_contain_text("11:30 AM")
     expect(page.get_by_text("Dr Kavya Rao")).to_be_visible()
+    expect(page.locator("[data-fee]")).to_have_text("₹1,500")
     look_at_both_sizes(page, "self-service-status" + suffix)
 
     page.get_by_role("link", name="Move to another time").click()
