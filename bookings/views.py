@@ -245,10 +245,13 @@ class MoveView(MoveMixin, TemplateView):
     template_name = "bookings/status/move.html"
 
     def get_context_data(self, **kwargs):
+        selected = self.request.GET.get("slot", "")
+        parsed = availability.parse_slot_key(selected)
         return {
             **super().get_context_data(**kwargs),
             "days": self.open_times(),
-            "selected": self.request.GET.get("slot", ""),
+            "selected": selected,
+            "selected_day": parsed and timezone.localdate(parsed[1]),
         }
 
 

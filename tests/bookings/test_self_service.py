@@ -224,7 +224,7 @@ def test_the_move_page_lists_the_open_times_of_the_same_specialist(client, appoi
     ]
     assert keys == expected and len(keys) > 20
     # Grouped by day, earliest first, like the booking form.
-    assert html.count("<fieldset") == len({k.split("-")[1][:8] for k in keys})
+    assert html.count("<details") == len({k.split("-")[1][:8] for k in keys})
     # Times next to the appointment's own are open: it does not block itself.
     assert availability.find_slot(keys[0], appointment.mode, ignore=appointment) is not None
 
