@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
 
 from clinic.links import absolute_url
 from clinic.models import ClinicProfile
@@ -23,6 +24,7 @@ SUBJECTS = {
     Kind.RESCHEDULE: "Your appointment at {clinic} has changed",
     Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
     Kind.REMINDER: "Reminder: your appointment at {clinic}",
+    Kind.HOLD_RELEASED: _("Please choose another time with {clinic}"),
 }
 APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
 LIVE_APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
@@ -55,13 +57,26 @@ def build_message(email):
     if email.to_clinic:
         path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
         context["admin_url"] = absolute_url(path)
+        inbox = [settings.CLINIC_INBOX_EMAIL or clinic.email]
+        if email.kind == Kind.VISITOR_CHANGE:
+            # As things stand when it is sent: the latest appointment, if any.
+            latest = consultation.appointments.select_related("specialist").order_by("-pk").first()
+            context["latest"] = latest
+            if latest is not None:
+                context["when"] = date_format(timezone.localtime(latest.start), "l j F Y, g:i A")
+            subject = f"Changed by the visitor: request {consultation.reference}"
+            return _message(subject, "visitor_change", context, to=inbox)
         prefix = "Urgent: new" if consultation.urgent else "New"
         subject = f"{prefix} consultation request {consultation.reference}"
-        return _message(subject, "new_request", context, to=[settings.CLINIC_INBOX_EMAIL or clinic.email])
+        return _message(subject, "new_request", context, to=inbox)
     context["status_url"] = absolute_url(tokens.status_path(consultation))
     if email.kind == Kind.ACKNOWLEDGEMENT:
         context["first_name"] = first_name(consultation.name)
         template = "acknowledgement"
+    elif email.kind == Kind.HOLD_RELEASED:
+        context["first_name"] = first_name(consultation.name)
+        context["book_url"] = absolute_url(reverse("bookings:book"))
+        template = "hold_released"
     else:
         context["when"] = date_format(timezone.localtime(appointment.start), "l j F Y, g:i A")
         template = f"appointment_{email.kind}"
@@ -72,7 +87,7 @@ def build_message(email):
         to=[consultation.email],
         reply_to=[clinic.email],
     )
-    if appointment is not None and email.kind != Kind.REMINDER:
+    if email.kind in APPOINTMENT_KINDS and email.kind != Kind.REMINDER:
         message.attach("appointment.ics", calendar.appointment_calendar(appointment, clinic), "text/calendar")
     return message
 

@@ -9,12 +9,13 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from articles.models import Article, Topic
-from clinic.models import ClinicProfile, Specialist
+from clinic.models import ClinicProfile, Mode, Specialist
 
 # No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -30,19 +31,13 @@ def generate_access_key():
 
 
 class DayPart(models.TextChoices):
-    MORNING = "morning", "Morning (10 am to 1 pm)"
-    AFTERNOON = "afternoon", "Afternoon (1 pm to 4 pm)"
-    EVENING = "evening", "Evening (4 pm to 7 pm)"
+    MORNING = "morning", _("Morning (10 am to 1 pm)")
+    AFTERNOON = "afternoon", _("Afternoon (1 pm to 4 pm)")
+    EVENING = "evening", _("Evening (4 pm to 7 pm)")
 
     @classmethod
     def start_time(cls, part):
         return {cls.MORNING: time(10), cls.AFTERNOON: time(13), cls.EVENING: time(16)}[part]
-
-
-class Mode(models.TextChoices):
-    IN_CLINIC = "in_clinic", "In the clinic"
-    VIDEO = "video", "Video call"
-    PHONE = "phone", "Phone call"
 
 
 class Status(models.TextChoices):
@@ -66,14 +61,20 @@ class Language(models.TextChoices):
     TELUGU = "te", "Telugu"
 
 
-class AgeStatement(models.TextChoices):
-    ADULT = "adult", "I am 18 or older"
-    GUARDIAN = "guardian", "I am booking for someone else, as their parent or guardian"
+class WhoFor(models.TextChoices):
+    """Who the consultation is for: the people the clinic serves."""
+
+    ADULT = "adult", _("Myself (I am 18 or older)")
+    COUPLE = "couple", _("My partner and me, as a couple")
+    GUARDIAN = "guardian", _("Someone else, as their parent or guardian")
+
+
+AgeStatement = WhoFor  # its earlier name
 
 
 class SafeNow(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
 
 
 # Form value -> label; each is the boolean field contact_by_<value>.
@@ -143,6 +144,10 @@ class ConsultationRequestQuerySet(models.QuerySet):
 
     def not_spam(self):
         return self.exclude(status=ConsultationRequest.Status.SPAM)
+
+    def changed_by_visitor(self):
+        """Moved or cancelled by the visitor, and reception has not yet marked it seen."""
+        return self.filter(visitor_changed_at__isnull=False)
 
     def transition_to(self, status, user=None):
         """The bulk twin of transition_to; returns how many changed."""
@@ -221,8 +226,9 @@ class ConsultationRequest(models.Model):
         related_name="consultation_requests",
         help_text="Empty means no preference.",
     )
-    window1_date = models.DateField("first choice: date")
-    window1_part = models.CharField("first choice: time", max_length=10, choices=DayPart)
+    # Preferred windows: asked for when the visitor chose no open time.
+    window1_date = models.DateField("first choice: date", null=True, blank=True)
+    window1_part = models.CharField("first choice: time", max_length=10, choices=DayPart, blank=True)
     window2_date = models.DateField("second choice: date", null=True, blank=True)
     window2_part = models.CharField("second choice: time", max_length=10, choices=DayPart, blank=True)
     window3_date = models.DateField("third choice: date", null=True, blank=True)
@@ -230,7 +236,7 @@ class ConsultationRequest(models.Model):
     language = models.CharField(
         "preferred language", max_length=2, choices=Language, default=Language.ENGLISH
     )
-    age_statement = models.CharField("age", max_length=10, choices=AgeStatement)
+    age_statement = models.CharField("who for", max_length=10, choices=WhoFor)
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
 
@@ -268,6 +274,13 @@ class ConsultationRequest(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     no_show_at = models.DateTimeField("no-show at", null=True, blank=True, editable=False)
     spam_at = models.DateTimeField(null=True, blank=True, editable=False)
+    visitor_changed_at = models.DateTimeField(
+        "changed by the visitor at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The visitor moved or cancelled their appointment; cleared when reception marks it seen.",
+    )
     # In every self-service link: erasing clears it, so old links stop working.
     access_key = models.CharField(max_length=32, default=generate_access_key, editable=False)
     erased_at = models.DateTimeField(
@@ -324,11 +337,6 @@ class ConsultationRequest(models.Model):
                 name="bookings_message_length",
                 violation_error_message="The message can be at most 1,000 characters.",
             ),
-            models.CheckConstraint(
-                condition=models.Q(window1_part__in=DayPart.values),
-                name="bookings_window1_complete",
-                violation_error_message="Choose a time of day for the first date.",
-            ),
             *[
                 models.CheckConstraint(
                     condition=models.Q(**{f"window{n}_date__isnull": True, f"window{n}_part": ""})
@@ -336,7 +344,7 @@ class ConsultationRequest(models.Model):
                     name=f"bookings_window{n}_complete",
                     violation_error_message="Give both a date and a time of day.",
                 )
-                for n in WINDOWS[1:]
+                for n in WINDOWS
             ],
             # Every status after "new" carries the time it was reached.
             *[

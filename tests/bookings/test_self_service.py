@@ -118,7 +118,9 @@ def test_cancel_asks_first_then_cancels_the_request_and_its_appointment(client, 
     page = client.get(url).content.decode()
     assert "Your appointment is cancelled" in page and "Cancel my" not in page
     run_worker()
-    assert any(m.subject.endswith("is cancelled") for m in mailoutbox)
+    subjects = sorted(m.subject for m in mailoutbox)
+    assert subjects[0] == f"Changed by the visitor: request {consultation.reference}"
+    assert subjects[1].endswith("is cancelled")
 
 
 def test_cancel_needs_a_short_reason(client, consultation):
