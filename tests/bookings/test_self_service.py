@@ -40,16 +40,20 @@ def appointment(consultation):
     )
 
 
-STATUS_QUERIES = 3
-MOVE_QUERIES = 9
-CONFIRM_QUERIES = 9
+# The request, its appointments, the clinic and its opening hours; moving adds
+# availability's six for the open times.
+STATUS_QUERIES = 4
+MOVE_QUERIES = 10
+CONFIRM_QUERIES = 10
 
 
 @pytest.fixture
 def held(clinic_profile):
     specialist = specialist_working_every_day(name="Dr Kavya Rao")
     (_, slots), *_ = availability.open_times("video", specialist)
-    consultation = ConsultationRequestFactory.build(email="rohan@example.com", mode="video")
+    consultation = ConsultationRequestFactory.build(
+        email="rohan@example.com", mode="video", concern=TopicFactory(), window1_date=None, window1_part=""
+    )
     consultation, _ = services.submit_request(consultation, slot=slots[0])
     return consultation.appointments.get()
 
@@ -183,10 +187,18 @@ def test_withdrawing_consent_erases_the_request(client, appointment, admin_clien
     assert "Rohan" not in history.content.decode()
 
 
-def test_self_service_pages_work_without_javascript_markup(client, consultation):
-    html = client.get(status_url(consultation)).content.decode()
-    assert 'method="post"' in html and 'name="csrfmiddlewaretoken"' in html
-    assert "style=" not in html and "<script>" not in html
+def test_self_service_pages_work_without_javascript_markup(client, appointment):
+    url = status_url(appointment.consultation)
+    key = slot_keys(client.get(url + "move/").content.decode())[0]
+    pages = {path: client.get(url + path).content.decode() for path in ["", "move/", "cancel/"]}
+    pages["confirm"] = client.get(url + "move/confirm/", {"slot": key}).content.decode()
+    # Plain links and forms: every step is a page of its own.
+    assert f'href="{url}move/"' in pages[""] and f'href="{url}cancel/"' in pages[""]
+    assert 'method="get"' in pages["move/"] and 'type="radio"' in pages["move/"]
+    for html in [pages["cancel/"], pages["confirm"]]:
+        assert 'method="post"' in html and 'name="csrfmiddlewaretoken"' in html
+    for html in pages.values():
+        assert "style=" not in html and "<script>" not in html
 
 
 # ---- Moving and cancelling from the status link (issue 14) ----
