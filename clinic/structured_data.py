@@ -20,7 +20,8 @@ def json_ld_script(data):
 
 
 def opening_hours_specification(week):
-    """One entry per (opens, closes), listing its days (schema.org's English names)."""
+    """One entry per (opens, closes), listing its days (schema.org's English names),
+    in the order of the first day of each."""
     days_by_range = {}
     for weekday, opens, closes in sorted(week):
         days_by_range.setdefault((opens, closes), []).append(Weekday(weekday).name.title())
@@ -31,7 +32,7 @@ def opening_hours_specification(week):
             "opens": f"{opens:%H:%M}",
             "closes": f"{closes:%H:%M}",
         }
-        for (opens, closes), days in sorted(days_by_range.items())
+        for (opens, closes), days in days_by_range.items()
     ]
 
 

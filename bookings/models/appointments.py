@@ -91,6 +91,9 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["start"]
         verbose_name = "appointment"
+        # Open times and the overlap guard look for a specialist's appointments
+        # that end after a moment: the recent ones, out of years of them.
+        indexes = [models.Index(fields=["specialist", "end"], name="bookings_appt_spec_end_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
