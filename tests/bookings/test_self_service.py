@@ -311,6 +311,13 @@ def test_a_made_up_or_missing_time_is_refused(client, appointment):
     assert appointment.specialist.name == "Dr Kavya Rao" and appointment.sequence == 0
 
 
+def test_when_no_other_time_is_open_the_move_page_says_to_call(client, appointment, settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 24 * 30  # nothing open in the next two weeks
+    html = client.get(status_url(appointment.consultation) + "move/").content.decode()
+    assert "There are no other open times in the next two weeks." in html
+    assert 'href="tel:' in html and slot_keys(html) == []
+
+
 @pytest.fixture
 def soon(consultation):
     """An appointment inside the cut-off: only the clinic may change it now."""
