@@ -1,25 +1,31 @@
 """Booking and moving an appointment go through their own admin pages, which
 call bookings.services; the appointment's own page is a read-only record."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.formats import local_datetime
 from clinic.models import Specialist
 
-from .. import services
-from ..models import Appointment, ConsultationRequest
+from .. import board, services
+from ..access import own_appointments, sees_only_own
+from ..emails import first_name
+from ..models import Appointment, ConsultationRequest, window_start
 
 
 def _model_field(name, **kwargs):
@@ -72,6 +78,23 @@ class AppointmentForm(forms.Form):
             self.add_error(field if field in self.fields else None, errors)
 
 
+class OfferTimeForm(AppointmentForm):
+    """Another time for a visitor's held appointment: it moves there and is confirmed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["duration", "mode", "location", "video_link"]:
+            del self.fields[name]
+
+    def service_options(self):
+        data = self.cleaned_data
+        return {
+            "specialist": data["specialist"],
+            "start": data["start"],
+            "override_hours": data["override_working_hours"],
+        }
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(SimpleHistoryAdmin):
     class Media:
@@ -102,13 +125,19 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["next"]
     actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
 
+    def get_queryset(self, request):
+        return own_appointments(super().get_queryset(request), request.user)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("week/", view(self.week_view), name="bookings_appointment_week"),
             path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_appointment_reschedule"),
+            path("<int:pk>/confirm/", view(self.confirm_view), name="bookings_appointment_confirm"),
+            path("<int:pk>/offer/", view(self.offer_view), name="bookings_appointment_offer"),
             *super().get_urls(),
         ]
 
@@ -127,12 +156,122 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
         return format_html('<a href="{}">Reschedule or change the details</a>', url)
 
+    def week_view(self, request):
+        """The schedule: a day or a week, one column per specialist, and the
+        requests waiting for a time beside it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = timezone.localdate()
+        by_day = request.GET.get("view") == "day"
+        first = day if by_day else board.week_start(day)
+        length = 1 if by_day else 7
+        specialists = Specialist.objects.active()
+        if sees_only_own(request.user):
+            specialists = specialists.filter(user=request.user)
+        may_book = request.user.has_perm("bookings.add_appointment")
+        chosen = chosen_hold = None
+        if may_book and request.GET.get("request", "").isdigit():
+            chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
+            chosen = chosen if chosen is not None and chosen.is_schedulable else None
+            chosen_hold = chosen.appointments.held().first() if chosen else None
+
+        def page(**changes):
+            query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
+            if chosen:
+                query["request"] = chosen.pk
+            query.update(changes)
+            return "?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Schedule: {'day' if by_day else 'week'} of {date_format(first, 'DATE_FORMAT')}",
+            "opts": self.opts,
+            "board": board.build_board(first, length, specialists=specialists),
+            "specialists": list(specialists),
+            "by_day": by_day,
+            "chosen": chosen,
+            "chosen_first_name": first_name(chosen.name) if chosen else "",
+            # A free time for a request with a hold is offered instead of the held one.
+            "schedule_url": (
+                reverse("admin:bookings_appointment_offer", args=[chosen_hold.pk])
+                if chosen_hold
+                else schedule_link(chosen)
+                if chosen
+                else ""
+            ),
+            "chosen_hold": chosen_hold,
+            "may_confirm": request.user.has_perm("bookings.change_appointment"),
+            "here": request.get_full_path(),
+            "waiting": board.waiting_requests() if may_book else [],
+            "nav": {
+                "previous": page(date=(first - timedelta(days=length)).isoformat()),
+                "next": page(date=(first + timedelta(days=length)).isoformat()),
+                "today": page(date=timezone.localdate().isoformat()),
+                "week": page(view="week"),
+                "day": page(
+                    view="day", date=(day if by_day else max(first, timezone.localdate())).isoformat()
+                ),
+                "clear": page(request=None),
+            },
+            "choose_url": page(request=""),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/week.html", context)
+
+    def _held(self, request, pk):
+        appointment = get_object_or_404(
+            self.get_queryset(request).select_related("consultation", "specialist"), pk=pk
+        )
+        if not (super().has_change_permission(request, appointment) and appointment.is_held):
+            raise PermissionDenied
+        return appointment
+
+    def confirm_view(self, request, pk):
+        """One click: the visitor's chosen time is confirmed and they are emailed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        appointment = self._held(request, pk)
+        try:
+            services.confirm_hold(appointment, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Confirmed {appointment.consultation} on {local_datetime(appointment.start)} with "
+                f"{appointment.specialist}. The visitor is being emailed the confirmation.",
+                messages.SUCCESS,
+            )
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("admin:bookings_consultationrequest_change", appointment.consultation_id)
+
+    def offer_view(self, request, pk):
+        appointment = self._held(request, pk)
+        initial = schedule_initial(appointment.consultation, request.GET)
+        if not request.GET.get("start"):
+            initial["start"] = timezone.localtime(appointment.start)
+        if not request.GET.get("specialist"):
+            initial["specialist"] = appointment.specialist_id
+        form = OfferTimeForm(request.POST or None, initial=initial)
+        return self._appointment_page(
+            request,
+            form,
+            appointment.consultation,
+            partial(services.offer_time, appointment),
+            title=f"Offer another time to {appointment.consultation}",
+            done="The appointment “{}” was moved and confirmed; the visitor is being emailed.",
+        )
+
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
         consultation = get_object_or_404(ConsultationRequest, pk=request_id)
-        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        form = AppointmentForm(request.POST or None, initial={"start": start, "mode": consultation.mode})
+        form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
             form,
@@ -177,7 +316,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                 form.add_service_error(error)
             else:
                 self.message_user(request, done.format(appointment), messages.SUCCESS)
-                return redirect("admin:bookings_appointment_changelist")
+                # Back to the request, where reception was working.
+                return redirect("admin:bookings_consultationrequest_change", consultation.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -207,6 +347,36 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         self._close(request, queryset, Appointment.Status.NO_SHOW)
 
 
+def schedule_initial(consultation, query):
+    """The form filled in: the time chosen on the schedule page (?start=&specialist=),
+    else the visitor's first preferred window, with their mode and specialist."""
+    initial = {"mode": consultation.mode, "specialist": consultation.preferred_specialist_id}
+    start = None
+    if query.get("start"):
+        try:
+            start = timezone.make_aware(datetime.fromisoformat(query["start"]))
+        except (ValueError, TypeError):
+            start = None
+    if query.get("specialist", "").isdigit():
+        initial["specialist"] = int(query["specialist"])
+    if start is None and consultation.window1_date and consultation.window1_part:
+        start = window_start(consultation.window1_date, consultation.window1_part)
+    if start is None or start < timezone.now():
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    initial["start"] = timezone.localtime(start)
+    specialist = (
+        Specialist.objects.filter(pk=initial["specialist"]).first() if initial["specialist"] else None
+    )
+    if specialist is not None:
+        initial["duration"] = int(specialist.length_for(consultation.mode).total_seconds() // 60)
+    return initial
+
+
+def week_link(consultation):
+    """The schedule page, choosing a time for this request."""
+    return reverse("admin:bookings_appointment_week") + f"?request={consultation.pk}"
+
+
 def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
 
@@ -218,7 +388,7 @@ def appointments_summary(consultation):
         format_html(
             '<li><a href="{}">{}</a>: {}, {}</li>',
             reverse("admin:bookings_appointment_change", args=[appointment.pk]),
-            date_format(timezone.localtime(appointment.start), "D j M Y, H:i"),
+            local_datetime(appointment.start),
             appointment.specialist,
             appointment.get_status_display().lower(),
         )

@@ -155,6 +155,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = "Asia/Kolkata"
+# One India-time format for every date and time in the admin (clinic/formats/).
+FORMAT_MODULE_PATH = ["clinic.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
