@@ -401,3 +401,19 @@ def test_the_dashboard_counts_requests_changed_by_visitors(client, appointment, 
 def response_tile(html):
     tile = html.split("data-changed-by-visitors")[1].split("</li>")[0]
     return " ".join(re.sub(r"<[^>]+>", " ", tile.split(">", 1)[1]).split())
+
+
+def test_reception_marks_a_visitors_change_as_seen(client, appointment, reception_user):
+    url = status_url(appointment.consultation)
+    client.post(url + "cancel/", {"reason": ""})
+    assert ConsultationRequest.objects.changed_by_visitor().count() == 1
+    client.force_login(reception_user)
+    changelist = reverse("admin:bookings_consultationrequest_changelist")
+    response = client.post(
+        changelist + "?queue=changed",
+        {"action": "mark_visitor_change_seen", "_selected_action": [appointment.consultation_id]},
+        follow=True,
+    )
+    assert "1 visitor change(s) marked as seen." in response.content.decode()
+    assert ConsultationRequest.objects.changed_by_visitor().count() == 0
+    assert response_tile(client.get(reverse("admin:index")).content.decode()) == "0 changed by visitors"
