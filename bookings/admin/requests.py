@@ -57,6 +57,7 @@ class QueueFilter(admin.SimpleListFilter):
             ("urgent", "Urgent and open"),
             ("overdue", f"Waiting longer than {hours} hours"),
             ("open", "Open"),
+            ("changed", "Changed by the visitor"),
         ]
 
     def queryset(self, request, queryset):
@@ -69,6 +70,8 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset.overdue()
         if value == "open":
             return queryset.open()
+        if value == "changed":
+            return queryset.changed_by_visitor()
         return queryset
 
 
@@ -161,7 +164,14 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     search_help_text = "Search by reference, name, email or phone number."
     date_hierarchy = "created"
     list_per_page = 50
-    actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
+    actions = [
+        "assign_to_me",
+        "mark_contacted",
+        "mark_visitor_change_seen",
+        "mark_spam",
+        "schedule_appointment",
+        "export_csv",
+    ]
     inlines = [InternalNoteInline]
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
@@ -286,6 +296,12 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     @admin.action(description="Mark contacted", permissions=["change"])
     def mark_contacted(self, request, queryset):
         self._bulk_transition(request, queryset, Status.CONTACTED)
+
+    @admin.action(description="Mark the visitor's change as seen", permissions=["change"])
+    def mark_visitor_change_seen(self, request, queryset):
+        # Takes them off the dashboard's "changed by visitors" count.
+        count = services.mark_visitor_change_seen(queryset, user=request.user)
+        self.message_user(request, f"{count} visitor change(s) marked as seen.", messages.SUCCESS)
 
     @admin.action(description="Mark spam", permissions=["change"])
     def mark_spam(self, request, queryset):
