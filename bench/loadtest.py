@@ -561,7 +561,8 @@ def staff_schedule_at_once(env, proxy, day):
         thread.join()
     result = {"booked": 0, "refused": 0, "other": 0}
     for status, html, final_url in answers:
-        if status == 200 and final_url.endswith("/admin/bookings/appointment/"):
+        # Scheduling goes back to the request it was made from.
+        if status == 200 and re.search(r"/admin/bookings/consultationrequest/\d+/change/$", final_url):
             result["booked"] += 1
         elif status == 200 and "already has an appointment that overlaps" in html:
             result["refused"] += 1
