@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core import signing
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView
@@ -36,7 +37,10 @@ class BookView(FormView):
     form_class = ConsultationRequestForm
 
     def get_initial(self):
-        return ConsultationRequestForm.initial_from_query(self.request.GET)
+        initial = ConsultationRequestForm.initial_from_query(self.request.GET)
+        if translation.get_language() == "hi":
+            initial.setdefault("language", "hi")  # someone booking in Hindi likely wants to talk in it
+        return initial
 
     def post(self, request, *args, **kwargs):
         # Every POST counts, per visitor address; someone who says they are not

@@ -9,6 +9,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import Exact, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
@@ -30,9 +31,9 @@ def generate_access_key():
 
 
 class DayPart(models.TextChoices):
-    MORNING = "morning", "Morning (10 am to 1 pm)"
-    AFTERNOON = "afternoon", "Afternoon (1 pm to 4 pm)"
-    EVENING = "evening", "Evening (4 pm to 7 pm)"
+    MORNING = "morning", _("Morning (10 am to 1 pm)")
+    AFTERNOON = "afternoon", _("Afternoon (1 pm to 4 pm)")
+    EVENING = "evening", _("Evening (4 pm to 7 pm)")
 
     @classmethod
     def start_time(cls, part):
@@ -40,40 +41,40 @@ class DayPart(models.TextChoices):
 
 
 class Mode(models.TextChoices):
-    IN_CLINIC = "in_clinic", "In the clinic"
-    VIDEO = "video", "Video call"
-    PHONE = "phone", "Phone call"
+    IN_CLINIC = "in_clinic", _("In the clinic")
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone call")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    SCHEDULED = "scheduled", "Scheduled"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
-    SPAM = "spam", "Spam"
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+    SPAM = "spam", _("Spam")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    HINDI = "hi", "Hindi"
-    PUNJABI = "pa", "Punjabi"
-    URDU = "ur", "Urdu"
-    BENGALI = "bn", "Bengali"
-    MARATHI = "mr", "Marathi"
-    TAMIL = "ta", "Tamil"
-    TELUGU = "te", "Telugu"
+    ENGLISH = "en", _("English")
+    HINDI = "hi", _("Hindi")
+    PUNJABI = "pa", _("Punjabi")
+    URDU = "ur", _("Urdu")
+    BENGALI = "bn", _("Bengali")
+    MARATHI = "mr", _("Marathi")
+    TAMIL = "ta", _("Tamil")
+    TELUGU = "te", _("Telugu")
 
 
 class AgeStatement(models.TextChoices):
-    ADULT = "adult", "I am 18 or older"
-    GUARDIAN = "guardian", "I am booking for someone else, as their parent or guardian"
+    ADULT = "adult", _("I am 18 or older")
+    GUARDIAN = "guardian", _("I am booking for someone else, as their parent or guardian")
 
 
 class SafeNow(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
 
 
 # Form value -> label; each is the boolean field contact_by_<value>.
@@ -234,6 +235,14 @@ class ConsultationRequest(models.Model):
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
 
+    # The language of the pages the visitor booked on: the privacy notice they
+    # read and consented to, and every email and calendar file they get.
+    site_language = models.CharField(
+        "language of the site (notice shown, emails sent)",
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
     consent_notice_version = models.CharField("privacy notice version agreed to", max_length=20)
     consented_at = models.DateTimeField("consent given at")
 
