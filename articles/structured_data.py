@@ -1,21 +1,7 @@
 """schema.org JSON-LD for article pages."""
 
-import json
-
-from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
-
 from clinic.links import absolute_url
-
-# The escapes Django's json_script uses: the data can never close the
-# <script> element or open a comment inside it.
-_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def json_ld_script(data):
-    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
-    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+from clinic.structured_data import clinic_data
 
 
 def _person(specialist):
@@ -30,26 +16,8 @@ def _person(specialist):
     return person
 
 
-def clinic_data(clinic):
-    return {
-        "@type": "MedicalClinic",
-        "name": clinic.name,
-        "url": absolute_url("/"),
-        "telephone": clinic.phone,
-        "email": clinic.email,
-        "address": {
-            "@type": "PostalAddress",
-            "streetAddress": clinic.street_address,
-            "addressLocality": clinic.locality,
-            "addressRegion": clinic.region,
-            "postalCode": clinic.postal_code,
-            "addressCountry": clinic.country,
-        },
-    }
-
-
-def medical_web_page(article, clinic):
-    publisher = clinic_data(clinic)
+def medical_web_page(article, clinic, week):
+    publisher = clinic_data(clinic, week)
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",

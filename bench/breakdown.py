@@ -8,7 +8,9 @@ Prints milliseconds per request, each the median of several rounds:
   reviewer, topics and references (3 queries), the related articles (1 query),
   and the template;
 - a valid booking POST as a whole, and how long its transaction holds the
-  database (on SQLite, the one write lock every worker waits for).
+  database (on SQLite, the one write lock every worker waits for);
+- the open times of 20 specialists over 14 days ("no preference"), with a year
+  of appointments on the books (added in a transaction that is rolled back).
 """
 
 import io
@@ -26,11 +28,17 @@ django.setup()
 
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from articles.views import ArticleDetailView  # noqa: E402
 from bench.generate import prepare_posts  # noqa: E402
+from bookings import availability, services  # noqa: E402
+from bookings.models import Appointment  # noqa: E402
+from clinic.models import Mode, Specialist  # noqa: E402
+from tests import factories  # noqa: E402
 
 ROUNDS = 5
 PER_ROUND = 100
@@ -156,6 +164,60 @@ def booking_post(app, posts):
     return median_ms(whole_rounds), statistics.median(clock.held) * 1000
 
 
+OPEN_TIMES_SPECIALISTS = 20
+OPEN_TIMES_ROUNDS = 5
+OPEN_TIMES_PER_ROUND = 10
+
+
+def a_year_of_appointments(specialists):
+    """Every working day of the past year and the coming fortnight, four
+    appointments a day per specialist (the past ones completed)."""
+    consultation = factories.ConsultationRequestFactory()
+    now = timezone.now()
+    today = timezone.localdate()
+    rows = []
+    for specialist in specialists:
+        for offset in range(-365, 15):
+            day = today + timezone.timedelta(days=offset)
+            if day.weekday() == 6:
+                continue
+            for hour in (10, 12, 14, 16):
+                start = timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour))
+                rows.append(
+                    Appointment(
+                        consultation=consultation,
+                        specialist=specialist,
+                        start=start,
+                        end=start + timezone.timedelta(minutes=50),
+                        status="completed" if start < now else "booked",
+                    )
+                )
+    Appointment.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def open_times_with_a_year():
+    """Milliseconds per open_times() call, the queries it ran, the appointments."""
+    with transaction.atomic():
+        specialists = list(Specialist.objects.bookable())
+        specialists += [
+            factories.SpecialistFactory() for _ in range(OPEN_TIMES_SPECIALISTS - len(specialists))
+        ]
+        for specialist in specialists:
+            services.give_clinic_hours(specialist)
+        count = a_year_of_appointments(specialists)
+        with CaptureQueriesContext(connection) as captured:
+            availability.open_times(Mode.VIDEO)
+        rounds = []
+        for _ in range(OPEN_TIMES_ROUNDS):
+            started = time.perf_counter()
+            for _ in range(OPEN_TIMES_PER_ROUND):
+                availability.open_times(Mode.VIDEO)
+            rounds.append((time.perf_counter() - started) / OPEN_TIMES_PER_ROUND)
+        transaction.set_rollback(True)
+    return median_ms(rounds), len(captured), count, len(specialists)
+
+
 def main(info_path):
     logging.disable(logging.INFO)  # one line per booking would be timed too
     info = json.loads(Path(info_path).read_text())
@@ -167,10 +229,15 @@ def main(info_path):
         posts = posts_file.read().splitlines()
     article_ms, article_parts = article(app, path, slug)
     post_ms, transaction_ms = booking_post(app, posts)
+    open_ms, open_queries, appointments, specialists = open_times_with_a_year()
     print(f"In-process milliseconds per request (median of {ROUNDS} rounds of {PER_ROUND}), page cache off:")
     parts = ", ".join(f"{name} {ms:.2f}" for name, ms in article_parts.items())
     print(f"  article page     {article_ms:.2f}  ({parts}; the rest is middleware and WSGI)")
     print(f"  booking POST     {post_ms:.2f}  (its transaction holds the database for {transaction_ms:.2f})")
+    print(
+        f"  open times       {open_ms:.2f}  ({specialists} specialists, 14 days, no preference, "
+        f"{open_queries} queries; {appointments:,} appointments on the books over a year)"
+    )
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ SUBJECTS = {
     Kind.RESCHEDULE: _("Your appointment at %(clinic)s has changed"),
     Kind.CANCELLATION: _("Your appointment at %(clinic)s is cancelled"),
     Kind.REMINDER: _("Reminder: your appointment at %(clinic)s"),
+    Kind.HOLD_RELEASED: _("Please choose another time with %(clinic)s"),
 }
 APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
 LIVE_APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
@@ -64,13 +65,26 @@ def _build_message(email):
     if email.to_clinic:
         path = reverse("admin:bookings_consultationrequest_change", args=[consultation.pk])
         context["admin_url"] = absolute_url(path)
+        inbox = [settings.CLINIC_INBOX_EMAIL or clinic.email]
+        if email.kind == Kind.VISITOR_CHANGE:
+            # As things stand when it is sent: the latest appointment, if any.
+            latest = consultation.appointments.select_related("specialist").order_by("-pk").first()
+            context["latest"] = latest
+            if latest is not None:
+                context["when"] = date_format(timezone.localtime(latest.start), "l j F Y, g:i A")
+            subject = f"Changed by the visitor: request {consultation.reference}"
+            return _message(subject, "visitor_change", context, to=inbox)
         prefix = "Urgent: new" if consultation.urgent else "New"
         subject = f"{prefix} consultation request {consultation.reference}"
-        return _message(subject, "new_request", context, to=[settings.CLINIC_INBOX_EMAIL or clinic.email])
+        return _message(subject, "new_request", context, to=inbox)
     context["status_url"] = absolute_url(tokens.status_path(consultation))
     if email.kind == Kind.ACKNOWLEDGEMENT:
         context["first_name"] = first_name(consultation.name)
         template = "acknowledgement"
+    elif email.kind == Kind.HOLD_RELEASED:
+        context["first_name"] = first_name(consultation.name)
+        context["book_url"] = absolute_url(reverse("bookings:book"))
+        template = "hold_released"
     else:
         context["when"] = date_format(timezone.localtime(appointment.start), "l j F Y, g:i A")
         template = f"appointment_{email.kind}"
@@ -81,7 +95,7 @@ def _build_message(email):
         to=[consultation.email],
         reply_to=[clinic.email],
     )
-    if appointment is not None and email.kind != Kind.REMINDER:
+    if email.kind in APPOINTMENT_KINDS and email.kind != Kind.REMINDER:
         message.attach("appointment.ics", calendar.appointment_calendar(appointment, clinic), "text/calendar")
     return message
 

@@ -192,6 +192,8 @@ class ConsultationRequestForm(forms.ModelForm):
             fields[name] = QuietHiddenField()
         for n in WINDOWS:
             fields[f"window{n}_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
+        # The model allows no window (a chosen time instead); this form still asks for one.
+        fields["window1_date"].required = fields["window1_part"].required = True
         fields["message"].error_messages["max_length"] = (
             "Please keep the message to 1,000 characters (it has %(show_value)d). "
             "You can tell us more when we talk."

@@ -2,26 +2,25 @@
 each records who did it and queues the emails it causes, in one transaction."""
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
-from clinic.models import ClinicProfile, Specialist
+from clinic.models import ClinicProfile, Holiday, OpeningHours, Specialist
 
-from . import outbox
+from . import availability, outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
-from .models.requests import CAMPAIGN_FIELDS, SafeNow, generate_reference
+from .models.requests import CAMPAIGN_FIELDS, InvalidTransition, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
 
 Status = ConsultationRequest.Status
 Kind = OutboundEmail.Kind
 REFERENCE_ATTEMPTS = 5
-DEFAULT_DURATION = timedelta(minutes=50)
 OVERLAP_MESSAGE = (
     "{specialist} already has an appointment that overlaps this time. Please choose another time."
 )
@@ -29,10 +28,38 @@ OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
 ERASED_NOTE = "(erased)"
 # The visitor's own words and details, blanked in the request and its history.
 PERSONAL_FIELDS = dict.fromkeys(["name", "email", "phone", "message", *CAMPAIGN_FIELDS], "")
+AppointmentStatus = Appointment.Status
 
 
-def submit_request(consultation, *, automated=False):
+class TimeTaken(ValidationError):
+    """The chosen time is no longer open (someone else took it meanwhile)."""
+
+    def __init__(self, message=None):
+        super().__init__(
+            message
+            or gettext(
+                "Sorry, someone else has just taken that time. Please choose another; the next open times are below."
+            ),
+            code="time_taken",
+        )
+
+
+def _cutoff_error():
+    hours = settings.BOOKING_CHANGE_CUTOFF_HOURS
+    return ValidationError(
+        gettext(
+            "Your appointment is less than %(hours)d hours away, so it can no longer be changed here. "
+            "Please call us."
+        )
+        % {"hours": hours},
+        code="too_late",
+    )
+
+
+def submit_request(consultation, *, automated=False, slot=None):
     """Returns (request, created); a resubmitted form returns the first save.
+    With a slot (availability.Slot), the time is held in the same transaction:
+    raises TimeTaken, saving nothing, when it is no longer open.
     One that looks automated is kept as spam, unemailed, in case it was a person."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     # The page's language (/hi/book/ or /book/): the notice they read, and their emails.
@@ -48,8 +75,13 @@ def submit_request(consultation, *, automated=False):
         try:
             with transaction.atomic():
                 consultation.save(force_insert=True)
+                if slot is not None and not automated:
+                    _hold(consultation, slot)
                 if not automated:
                     outbox.queue_emails([Kind.ACKNOWLEDGEMENT, Kind.NEW_REQUEST], consultation)
+        except TimeTaken:
+            consultation.pk = None
+            raise
         except IntegrityError:
             consultation.pk = None
             existing = ConsultationRequest.objects.filter(submission_key=consultation.submission_key).first()
@@ -63,13 +95,52 @@ def submit_request(consultation, *, automated=False):
     raise RuntimeError("Could not find a free reference")
 
 
+def _hold(consultation, slot):
+    """The held appointment for the visitor's chosen time, checked again under
+    the specialist's lock; the database's overlap guard is the last word."""
+    key = getattr(slot, "key", slot)
+    parsed = availability.parse_slot_key(key)
+    if parsed is None:
+        raise TimeTaken
+    _lock_calendar(Specialist(pk=parsed[0]))
+    current = availability.find_slot(key, consultation.mode)
+    if current is None:
+        raise TimeTaken
+    appointment = Appointment(
+        consultation=consultation,
+        specialist=current.specialist,
+        start=current.start,
+        end=current.end,
+        mode=consultation.mode,
+        status=AppointmentStatus.HELD,
+        created=consultation.consented_at,
+    )
+    _history(appointment, "Time chosen by the visitor", None)
+    try:
+        with transaction.atomic():
+            appointment.save(force_insert=True)
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
+            raise
+        raise TimeTaken from exc
+    return appointment
+
+
+# Reached only through an appointment (schedule_appointment, confirm_hold, offer_time).
+BY_APPOINTMENT_ONLY = {Status.SCHEDULED}
+
+
 def change_status(consultation, status, *, user):
     """Raises InvalidTransition when the workflow does not allow it."""
+    if status in BY_APPOINTMENT_ONLY:
+        raise InvalidTransition("A request is scheduled by booking or confirming an appointment.")
     consultation.transition_to(status, user=user)
 
 
 def change_status_of_all(consultations, status, *, user):
     """Returns how many changed; the others are left alone."""
+    if status in BY_APPOINTMENT_ONLY:
+        raise InvalidTransition("A request is scheduled by booking or confirming an appointment.")
     return consultations.transition_to(status, user=user)
 
 
@@ -93,11 +164,18 @@ def add_note(consultation, author, text):
 
 @transaction.atomic
 def cancel_by_visitor(consultation, reason=""):
-    """Returns whether an appointment was cancelled (and so emailed)."""
+    """Until BOOKING_CHANGE_CUTOFF_HOURS before the appointment (ValidationError
+    after). The clinic inbox is told; returns whether the visitor was emailed
+    (the cancelled calendar event, for a confirmed appointment)."""
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    appointments = list(consultation.appointments.current())
+    if any(not appointment.changeable_by_visitor for appointment in appointments):
+        raise _cutoff_error()
     emailed = False
-    for appointment in consultation.appointments.live():
+    for appointment in appointments:
         emailed |= cancel_appointment(appointment, reason=reason, by_visitor=True)
     consultation.transition_to(Status.CANCELLED)
+    _changed_by_visitor(consultation)
     InternalNote.objects.create(
         consultation=consultation,
         text="Cancelled by the visitor." + (f" Their reason: {reason}" if reason else ""),
@@ -107,8 +185,57 @@ def cancel_by_visitor(consultation, reason=""):
 
 
 @transaction.atomic
+def move_by_visitor(appointment, slot):
+    """Move a held or confirmed appointment to another open time (a Slot or its
+    key) until the cut-off. The clinic inbox is told; a confirmed appointment's
+    visitor gets the updated calendar event (SEQUENCE rises)."""
+    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+    if not current.is_current:
+        raise ValidationError(
+            gettext("This appointment is cancelled, so it cannot be moved."), code="not_current"
+        )
+    if not current.changeable_by_visitor:
+        raise _cutoff_error()
+    key = getattr(slot, "key", slot)
+    parsed = availability.parse_slot_key(key)
+    if parsed is None:
+        raise TimeTaken
+    _lock_calendar(Specialist(pk=parsed[0]))
+    new = availability.find_slot(key, current.mode, ignore=current)
+    if new is None:
+        raise TimeTaken
+    current.specialist, current.start, current.end = new.specialist, new.start, new.end
+    current.sequence += 1
+    _history(current, "Moved by the visitor", None)
+    try:
+        with transaction.atomic():
+            current.save(update_fields=["specialist", "start", "end", "sequence"])
+    except IntegrityError as exc:
+        raise TimeTaken from exc
+    consultation = current.consultation
+    _changed_by_visitor(consultation)
+    if current.is_live:
+        outbox.queue_email(Kind.RESCHEDULE, consultation, appointment=current)
+    logger.info("Appointment %s moved by the visitor", current.pk)
+    return current
+
+
+def _changed_by_visitor(consultation):
+    """Stamp it for reception's count and tell the clinic inbox."""
+    consultation.visitor_changed_at = timezone.now()
+    _history(consultation, "Changed by the visitor", None)
+    consultation.save(update_fields=["visitor_changed_at", "updated"])
+    outbox.queue_email(Kind.VISITOR_CHANGE, consultation)
+
+
+def mark_visitor_change_seen(consultations, *, user):
+    """Reception has seen what visitors changed; returns how many were marked."""
+    return consultations.changed_by_visitor().update(visitor_changed_at=None)
+
+
+@transaction.atomic
 def withdraw_consent(consultation):
-    for appointment in consultation.appointments.live():
+    for appointment in consultation.appointments.current():
         cancel_appointment(appointment, by_visitor=True)
     if consultation.can_transition_to(Status.CANCELLED):
         consultation.transition_to(Status.CANCELLED)
@@ -142,6 +269,9 @@ def outside_working_hours(specialist, start, end):
     day = local_start.date()
     if local_end.date() != day and local_end.time() != local_end.time().min:
         return f"The appointment runs past midnight. {OVERRIDE_HINT}"
+    holiday = Holiday.objects.filter(date=day).first()
+    if holiday is not None:
+        return f"The clinic is closed on {date_format(day, 'l j F')} ({holiday.name}). {OVERRIDE_HINT}"
     if DayOff.objects.filter(specialist=specialist, date=day).exists():
         return f"{specialist} has a day off on {date_format(day, 'l j F')}. {OVERRIDE_HINT}"
     blocks = list(WorkingHours.objects.filter(specialist=specialist, weekday=day.weekday()))
@@ -199,7 +329,7 @@ def schedule_appointment(
     *,
     specialist,
     start,
-    duration=DEFAULT_DURATION,
+    duration=None,
     mode=None,
     location="",
     video_link="",
@@ -212,11 +342,14 @@ def schedule_appointment(
         raise ValidationError(
             {"request": f"A {consultation.get_status_display().lower()} request cannot be scheduled."}
         )
-    if consultation.appointments.live().exists():
+    if consultation.appointments.current().exists():
         raise ValidationError(
-            {"request": "This request already has an appointment. Reschedule that one instead."}
+            {
+                "request": "This request already has an appointment (confirmed, or awaiting confirmation). "
+                "Reschedule that one instead."
+            }
         )
-    end = start + duration
+    end = start + (duration or specialist.length_for(mode or consultation.mode))
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours)
     appointment = Appointment(
@@ -253,7 +386,7 @@ def reschedule_appointment(
     """The visitor gets the updated calendar event (same UID, higher SEQUENCE)."""
     current = Appointment.objects.select_for_update().select_related("specialist").get(pk=appointment.pk)
     if not current.is_live:
-        raise ValidationError("Only a booked appointment can be rescheduled.")
+        raise ValidationError("Only a confirmed appointment can be rescheduled.")
     specialist = specialist or current.specialist
     duration = duration or current.duration
     end = start + duration
@@ -275,18 +408,107 @@ def reschedule_appointment(
 
 @transaction.atomic
 def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
-    """Kept on record; returns False if it was not live."""
+    """Kept on record. Returns whether the visitor is emailed (a confirmed
+    appointment's cancelled calendar event); a hold was never in their calendar."""
     current = Appointment.objects.select_for_update().get(pk=appointment.pk)
-    if not current.is_live:
+    if not current.is_current:
         return False
+    was_live = current.is_live
     current.status = Appointment.Status.CANCELLED
     current.cancellation_reason = reason[:500]
     current.sequence += 1
     _history(current, "Cancelled by the visitor" if by_visitor else "Cancelled", user)
     current.save(update_fields=["status", "cancellation_reason", "sequence"])
-    outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
+    if was_live:
+        outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
     logger.info("Appointment %s cancelled", current.pk)
-    return True
+    return was_live
+
+
+@transaction.atomic
+def confirm_hold(appointment, *, user, location="", video_link=""):
+    """Staff confirm the visitor's chosen time: the request is scheduled and the
+    confirmation goes out with its calendar file."""
+    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+    if not current.is_held:
+        raise ValidationError(
+            f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
+        )
+    current.status = AppointmentStatus.BOOKED
+    current.location, current.video_link = location, video_link
+    _history(current, "Confirmed", user)
+    current.save(update_fields=["status", "location", "video_link"])
+    _scheduled(current, user)
+    logger.info("Appointment %s confirmed", current.pk)
+    return current
+
+
+@transaction.atomic
+def offer_time(appointment, *, start, specialist=None, user, override_hours=False):
+    """Staff offer another time for a hold: it moves there and is confirmed,
+    and the visitor is emailed the confirmation."""
+    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+    if not current.is_held:
+        raise ValidationError(
+            f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
+        )
+    specialist = specialist or current.specialist
+    end = start + specialist.length_for(current.mode)
+    _lock_calendar(specialist)
+    _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)
+    current.specialist, current.start, current.end = specialist, start, end
+    current.status = AppointmentStatus.BOOKED
+    current.sequence += 1
+    _history(current, "Another time offered and confirmed", user)
+    _save_guarded(current, specialist)
+    _scheduled(current, user)
+    logger.info("Appointment %s moved and confirmed", current.pk)
+    return current
+
+
+def _scheduled(appointment, user):
+    consultation = appointment.consultation
+    if consultation.status != Status.SCHEDULED:
+        consultation.transition_to(Status.SCHEDULED, user=user)
+    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
+
+
+def release_expired_holds(now=None):
+    """Cancel holds nobody confirmed in time (appointments.hold_duration) and
+    tell each visitor kindly, inviting them to choose again. Returns how many."""
+    released = 0
+    for pk in Appointment.objects.expired_holds(now).values_list("pk", flat=True):
+        with transaction.atomic():
+            current = (
+                Appointment.objects.select_for_update().filter(pk=pk, status=AppointmentStatus.HELD).first()
+            )
+            if current is None:
+                continue  # confirmed or cancelled meanwhile
+            current.status = AppointmentStatus.CANCELLED
+            current.cancellation_reason = "Not confirmed in time"
+            current.sequence += 1
+            _history(current, "Released: not confirmed in time", None)
+            current.save(update_fields=["status", "cancellation_reason", "sequence"])
+            InternalNote.objects.create(
+                consultation_id=current.consultation_id,
+                text="The visitor's chosen time was released: nobody confirmed it in time. "
+                "They were emailed an invitation to choose again.",
+            )
+            outbox.queue_email(Kind.HOLD_RELEASED, current.consultation, appointment=current)
+        released += 1
+    if released:
+        logger.info("%d hold(s) released: not confirmed in time", released)
+    return released
+
+
+def give_clinic_hours(specialist):
+    """A new specialist's working hours start as the clinic's opening hours."""
+    if specialist.working_hours.exists():
+        return
+    WorkingHours.objects.bulk_create(
+        WorkingHours(specialist=specialist, weekday=weekday, start=opens, end=closes)
+        for weekday, opens, closes in OpeningHours.week()
+    )
 
 
 @transaction.atomic

@@ -1,17 +1,30 @@
 from django.contrib import admin
 
-from .models import ClinicProfile, Specialist
+from .models import ClinicProfile, Holiday, OpeningHours, Specialist
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+    verbose_name_plural = "opening hours (clinic time; add two rows for a day with a break)"
+
+
+class HolidayInline(admin.TabularInline):
+    model = Holiday
+    extra = 0
+    verbose_name_plural = "holidays (the whole clinic is closed; no open times are offered)"
 
 
 @admin.register(ClinicProfile)
 class ClinicProfileAdmin(admin.ModelAdmin):
+    inlines = [OpeningHoursInline, HolidayInline]
     fieldsets = [
         (None, {"fields": ["name", "tagline", "about"]}),
         (
             "Contact",
             {"fields": ["phone", "email", "street_address", "locality", "region", "postal_code", "country"]},
         ),
-        ("Opening hours", {"fields": ["opening_hours", "open_weekdays", "response_time_hours"]}),
+        ("Appointments", {"fields": ["response_time_hours", "buffer_minutes"]}),
         (
             "Crisis helplines",
             {"fields": ["helpline_name", "helpline_phone", "helpline_alt_phone", "emergency_phone"]},
@@ -33,3 +46,35 @@ class SpecialistAdmin(admin.ModelAdmin):
     list_filter = ["is_active", "accepts_bookings"]
     search_fields = ["name", "title", "credentials", "registration_number"]
     prepopulated_fields = {"slug": ["name"]}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "title",
+                    "credentials",
+                    "registration_number",
+                    "bio",
+                    "photo",
+                    "photo_alt",
+                    "languages",
+                    "accepts_bookings",
+                    "is_active",
+                    "order",
+                ]
+            },
+        ),
+        (
+            "Fees and consultation length, per way of meeting",
+            {
+                "fields": [
+                    ("fee_in_clinic", "length_in_clinic"),
+                    ("fee_video", "length_video"),
+                    ("fee_phone", "length_phone"),
+                ],
+                "description": "Fees are in rupees and optional; an empty fee is not shown to visitors.",
+            },
+        ),
+    ]

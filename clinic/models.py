@@ -1,8 +1,31 @@
+from datetime import time, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_LENGTH_MINUTES = 50
+# A new clinic's hours, until the owner changes them: Monday to Saturday.
+DEFAULT_HOURS = [(weekday, time(10), time(19)) for weekday in range(6)]
+
+
+class Mode(models.TextChoices):
+    IN_CLINIC = "in_clinic", _("In the clinic")
+    VIDEO = "video", _("Video call")
+    PHONE = "phone", _("Phone call")
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
 
 
 class ClinicProfile(models.Model):
@@ -46,29 +69,19 @@ class ClinicProfile(models.Model):
     region = models.CharField(max_length=120, default="Haryana")
     postal_code = models.CharField(max_length=12, default="122003")
     country = models.CharField(max_length=2, default="IN")
-    opening_hours = models.CharField(
-        max_length=200,
-        default="Monday to Saturday, 10 am to 7 pm",
-        help_text="Opening hours as visitors should read them.",
-    )
-    open_weekdays = models.CharField(
-        max_length=20,
-        default="0,1,2,3,4,5",
-        help_text="Days the clinic takes appointments: 0 is Monday, 6 is Sunday, comma-separated.",
-    )
-    opening_hours_hi = models.CharField(
-        "opening hours in Hindi",
-        max_length=200,
-        blank=True,
-        default="सोमवार से शनिवार, सुबह 10 बजे से शाम 7 बजे तक",
-    )
     helpline_name = models.CharField(max_length=80, default="Tele-MANAS")
     helpline_phone = models.CharField(max_length=40, default="14416")
     helpline_alt_phone = models.CharField(max_length=40, default="1-800-891-4416", blank=True)
     emergency_phone = models.CharField(max_length=20, default="112")
     response_time_hours = models.PositiveSmallIntegerField(
         default=24,
-        help_text="The promise on the thank-you page: we reply within this many hours.",
+        help_text="The promise on the thank-you page: we reply within this many hours. "
+        "A chosen time nobody confirms is released after this long (unless BOOKING_HOLD_HOURS says otherwise).",
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        "buffer between appointments (minutes)",
+        default=10,
+        help_text="Kept free after each appointment, for notes and a breather; open times leave it out.",
     )
     privacy_notice_version = models.CharField(
         max_length=20,
@@ -97,8 +110,14 @@ class ClinicProfile(models.Model):
 
     @classmethod
     def load(cls):
-        """The profile, created with defaults if missing."""
-        return cls.objects.get_or_create(pk=1)[0]
+        """The profile, created with default opening hours if missing."""
+        profile, created = cls.objects.get_or_create(pk=1)
+        if created:
+            OpeningHours.objects.bulk_create(
+                OpeningHours(clinic=profile, weekday=weekday, opens=opens, closes=closes)
+                for weekday, opens, closes in DEFAULT_HOURS
+            )
+        return profile
 
     def _local(self, field):
         """The Hindi wording on Hindi pages when there is one, else the English."""
@@ -115,16 +134,95 @@ class ClinicProfile(models.Model):
         return self._local("about")
 
     @property
-    def opening_hours_local(self):
-        return self._local("opening_hours")
+    def open_weekday_numbers(self):
+        """The weekdays (0 is Monday) with opening hours."""
+        return set(self.hours.values_list("weekday", flat=True))
 
     @property
-    def open_weekday_numbers(self):
-        return {int(day) for day in self.open_weekdays.split(",") if day.strip().isdigit()}
+    def buffer(self):
+        return timedelta(minutes=self.buffer_minutes)
 
     @property
     def address_lines(self):
         return [self.street_address, f"{self.locality}, {self.region} {self.postal_code}"]
+
+
+class OpeningHours(models.Model):
+    """One range of a usual week, clinic time; a lunch break is a gap between two."""
+
+    clinic = models.ForeignKey(
+        ClinicProfile, on_delete=models.CASCADE, default=1, editable=False, related_name="hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday)
+    opens = models.TimeField(help_text="Clinic time (India Standard Time).")
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes__gt=models.F("opens")),
+                name="clinic_opening_hours_close_after_open",
+                violation_error_message="The clinic must close after it opens.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__gte=0, weekday__lte=6),
+                name="clinic_opening_hours_weekday_valid",
+                violation_error_message="Unknown weekday.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("admin:clinic_clinicprofile_change", args=[self.clinic_id])
+
+    @classmethod
+    def week(cls):
+        """[(weekday, opens, closes), ...]"""
+        return list(cls.objects.values_list("weekday", "opens", "closes"))
+
+
+class Holiday(models.Model):
+    """A date the whole clinic is closed: no open times that day, for anyone."""
+
+    clinic = models.ForeignKey(
+        ClinicProfile, on_delete=models.CASCADE, default=1, editable=False, related_name="holidays"
+    )
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=120, help_text="For example: Diwali.")
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = "holiday"
+
+    def __str__(self):
+        return f"{self.name} ({self.date:%d %b %Y})"
+
+    def get_absolute_url(self):
+        return reverse("admin:clinic_clinicprofile_change", args=[self.clinic_id])
+
+
+def hours_by_day(week=None):
+    """[(day label, ["10:00\u201319:00", ...]), ...] Monday first; consecutive days
+    with the same hours are one entry ("Monday\u2013Saturday", an en dash)."""
+    ranges = {}
+    for weekday, opens, closes in sorted(week if week is not None else OpeningHours.week()):
+        ranges.setdefault(weekday, []).append(f"{opens:%H:%M}\u2013{closes:%H:%M}")
+    groups = []  # [first weekday, last weekday, ranges]
+    for weekday in sorted(ranges):
+        if groups and groups[-1][1] == weekday - 1 and groups[-1][2] == ranges[weekday]:
+            groups[-1][1] = weekday
+        else:
+            groups.append([weekday, weekday, ranges[weekday]])
+    labels = Weekday.labels
+    return [
+        (labels[first] if first == last else f"{labels[first]}\u2013{labels[last]}", day_ranges)
+        for first, last, day_ranges in groups
+    ]
 
 
 class SpecialistQuerySet(models.QuerySet):
@@ -160,12 +258,33 @@ class Specialist(models.Model):
         "active", default=True, help_text="Inactive specialists are hidden from the site."
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    fee_in_clinic = models.PositiveIntegerField(
+        "fee in the clinic (₹)", null=True, blank=True, help_text="In rupees. Empty: not shown."
+    )
+    fee_video = models.PositiveIntegerField("fee by video (₹)", null=True, blank=True)
+    fee_phone = models.PositiveIntegerField("fee by phone (₹)", null=True, blank=True)
+    length_in_clinic = models.PositiveSmallIntegerField(
+        "length in the clinic (minutes)", default=DEFAULT_LENGTH_MINUTES
+    )
+    length_video = models.PositiveSmallIntegerField(
+        "length by video (minutes)", default=DEFAULT_LENGTH_MINUTES
+    )
+    length_phone = models.PositiveSmallIntegerField(
+        "length by phone (minutes)", default=DEFAULT_LENGTH_MINUTES
+    )
 
     objects = SpecialistQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
         verbose_name = "specialist"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(length_in_clinic__gte=5, length_video__gte=5, length_phone__gte=5),
+                name="clinic_specialist_length_positive",
+                violation_error_message="A consultation lasts at least 5 minutes.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -185,3 +304,10 @@ class Specialist(models.Model):
     @property
     def display_name(self):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    def fee_for(self, mode):
+        """The fee in rupees for a consultation in this mode, or None."""
+        return getattr(self, f"fee_{Mode(mode).value}")
+
+    def length_for(self, mode):
+        return timedelta(minutes=getattr(self, f"length_{Mode(mode).value}"))

@@ -1,9 +1,11 @@
 from django import template
 from django.utils import translation
 
+from clinic.structured_data import json_ld_script
+
 from ..links import booking_url as _booking_url
 from ..models import Article
-from ..structured_data import json_ld_script, medical_web_page
+from ..structured_data import medical_web_page
 
 register = template.Library()
 
@@ -23,4 +25,4 @@ def booking_url(topic=None, article=None):
 
 @register.simple_tag(takes_context=True)
 def article_json_ld(context, article):
-    return json_ld_script(medical_web_page(article, context["clinic"]))
+    return json_ld_script(medical_web_page(article, context["clinic"], context["opening_week"]))

@@ -107,8 +107,9 @@ class ConsultationRequestAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = self.instance.allowed_transitions() if self.instance.pk else []
+        # "Scheduled" comes with an appointment (schedule, or confirm a hold), never by hand.
         self.fields["change_status_to"].choices = [("", "Keep as it is")] + [
-            (status.value, status.label) for status in allowed
+            (status.value, status.label) for status in allowed if status not in services.BY_APPOINTMENT_ONLY
         ]
 
 

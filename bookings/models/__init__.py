@@ -1,3 +1,5 @@
+from clinic.models import Mode
+
 from .appointments import Appointment
 from .outbox import OutboundEmail
 from .requests import (
@@ -5,7 +7,6 @@ from .requests import (
     DayPart,
     InternalNote,
     InvalidTransition,
-    Mode,
     generate_access_key,
     generate_reference,
     window_start,

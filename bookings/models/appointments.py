@@ -1,19 +1,41 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from clinic.models import Specialist
+from clinic.models import ClinicProfile, Mode, Specialist
 
-from .requests import ConsultationRequest, Mode
+from .requests import ConsultationRequest
+
+
+def hold_duration():
+    """How long a chosen time is held for staff to confirm: BOOKING_HOLD_HOURS,
+    else the clinic's response-time promise."""
+    hours = settings.BOOKING_HOLD_HOURS
+    if hours is None:
+        hours = ClinicProfile.load().response_time_hours
+    return timedelta(hours=hours)
 
 
 class AppointmentQuerySet(models.QuerySet):
     def live(self):
+        """Confirmed."""
         return self.filter(status=Appointment.Status.BOOKED)
+
+    def held(self):
+        """Chosen by a visitor, awaiting confirmation by staff."""
+        return self.filter(status=Appointment.Status.HELD)
+
+    def current(self):
+        """Held or confirmed."""
+        return self.filter(status__in=[Appointment.Status.HELD, Appointment.Status.BOOKED])
+
+    def expired_holds(self, now=None):
+        return self.held().filter(created__lt=(now or timezone.now()) - hold_duration())
 
     def today(self):
         return self.live().filter(start__date=timezone.localdate())
@@ -31,11 +53,12 @@ class AppointmentQuerySet(models.QuerySet):
 
 
 class Appointment(models.Model):
-    """Two that are not cancelled never overlap for one specialist: a database
-    guard makes sure of it (migrations 0003 and 0004)."""
+    """Two that are not cancelled (held ones included) never overlap for one
+    specialist: a database guard makes sure of it (migrations 0003 and 0004)."""
 
     class Status(models.TextChoices):
-        BOOKED = "booked", _("Booked")
+        HELD = "held", _("Awaiting confirmation")
+        BOOKED = "booked", _("Confirmed")
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
         NO_SHOW = "no_show", _("No-show")
@@ -68,6 +91,9 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["start"]
         verbose_name = "appointment"
+        # Open times and the overlap guard look for a specialist's appointments
+        # that end after a moment: the recent ones, out of years of them.
+        indexes = [models.Index(fields=["specialist", "end"], name="bookings_appt_spec_end_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
@@ -88,4 +114,24 @@ class Appointment(models.Model):
 
     @property
     def is_live(self):
+        """Confirmed."""
         return self.status == self.Status.BOOKED
+
+    @property
+    def is_held(self):
+        return self.status == self.Status.HELD
+
+    @property
+    def is_current(self):
+        return self.status in (self.Status.HELD, self.Status.BOOKED)
+
+    @property
+    def expires_at(self):
+        """When a hold nobody confirmed is released; None for other statuses."""
+        return self.created + hold_duration() if self.is_held else None
+
+    @property
+    def changeable_by_visitor(self):
+        """May the visitor still move or cancel it (BOOKING_CHANGE_CUTOFF_HOURS)?"""
+        cutoff = timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS)
+        return self.is_current and self.start - timezone.now() >= cutoff

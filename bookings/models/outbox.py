@@ -14,6 +14,8 @@ class OutboundEmail(models.Model):
         RESCHEDULE = "reschedule", "Appointment moved"
         CANCELLATION = "cancellation", "Appointment cancelled"
         REMINDER = "reminder", "Appointment reminder"
+        HOLD_RELEASED = "hold_released", "Chosen time released (to visitor)"
+        VISITOR_CHANGE = "visitor_change", "Changed by the visitor (to clinic)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -76,4 +78,4 @@ class OutboundEmail(models.Model):
 
     @property
     def to_clinic(self):
-        return self.kind == self.Kind.NEW_REQUEST
+        return self.kind in (self.Kind.NEW_REQUEST, self.Kind.VISITOR_CHANGE)

@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from articles.models import Article, Topic
-from clinic.models import ClinicProfile, Specialist
+from clinic.models import ClinicProfile, Mode, Specialist
 
 # No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -40,12 +40,6 @@ class DayPart(models.TextChoices):
         return {cls.MORNING: time(10), cls.AFTERNOON: time(13), cls.EVENING: time(16)}[part]
 
 
-class Mode(models.TextChoices):
-    IN_CLINIC = "in_clinic", _("In the clinic")
-    VIDEO = "video", _("Video call")
-    PHONE = "phone", _("Phone call")
-
-
 class Status(models.TextChoices):
     NEW = "new", _("New")
     CONTACTED = "contacted", _("Contacted")
@@ -67,9 +61,15 @@ class Language(models.TextChoices):
     TELUGU = "te", _("Telugu")
 
 
-class AgeStatement(models.TextChoices):
-    ADULT = "adult", _("I am 18 or older")
-    GUARDIAN = "guardian", _("I am booking for someone else, as their parent or guardian")
+class WhoFor(models.TextChoices):
+    """Who the consultation is for: the people the clinic serves."""
+
+    ADULT = "adult", _("Myself (I am 18 or older)")
+    COUPLE = "couple", _("My partner and me, as a couple")
+    GUARDIAN = "guardian", _("Someone else, as their parent or guardian")
+
+
+AgeStatement = WhoFor  # its earlier name
 
 
 class SafeNow(models.TextChoices):
@@ -144,6 +144,10 @@ class ConsultationRequestQuerySet(models.QuerySet):
 
     def not_spam(self):
         return self.exclude(status=ConsultationRequest.Status.SPAM)
+
+    def changed_by_visitor(self):
+        """Moved or cancelled by the visitor, and reception has not yet marked it seen."""
+        return self.filter(visitor_changed_at__isnull=False)
 
     def transition_to(self, status, user=None):
         """The bulk twin of transition_to; returns how many changed."""
@@ -222,8 +226,9 @@ class ConsultationRequest(models.Model):
         related_name="consultation_requests",
         help_text="Empty means no preference.",
     )
-    window1_date = models.DateField("first choice: date")
-    window1_part = models.CharField("first choice: time", max_length=10, choices=DayPart)
+    # Preferred windows: asked for when the visitor chose no open time.
+    window1_date = models.DateField("first choice: date", null=True, blank=True)
+    window1_part = models.CharField("first choice: time", max_length=10, choices=DayPart, blank=True)
     window2_date = models.DateField("second choice: date", null=True, blank=True)
     window2_part = models.CharField("second choice: time", max_length=10, choices=DayPart, blank=True)
     window3_date = models.DateField("third choice: date", null=True, blank=True)
@@ -231,7 +236,7 @@ class ConsultationRequest(models.Model):
     language = models.CharField(
         "preferred language", max_length=2, choices=Language, default=Language.ENGLISH
     )
-    age_statement = models.CharField("age", max_length=10, choices=AgeStatement)
+    age_statement = models.CharField("who for", max_length=10, choices=WhoFor)
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
 
@@ -277,6 +282,13 @@ class ConsultationRequest(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     no_show_at = models.DateTimeField("no-show at", null=True, blank=True, editable=False)
     spam_at = models.DateTimeField(null=True, blank=True, editable=False)
+    visitor_changed_at = models.DateTimeField(
+        "changed by the visitor at",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The visitor moved or cancelled their appointment; cleared when reception marks it seen.",
+    )
     # In every self-service link: erasing clears it, so old links stop working.
     access_key = models.CharField(max_length=32, default=generate_access_key, editable=False)
     erased_at = models.DateTimeField(
@@ -333,11 +345,6 @@ class ConsultationRequest(models.Model):
                 name="bookings_message_length",
                 violation_error_message="The message can be at most 1,000 characters.",
             ),
-            models.CheckConstraint(
-                condition=models.Q(window1_part__in=DayPart.values),
-                name="bookings_window1_complete",
-                violation_error_message="Choose a time of day for the first date.",
-            ),
             *[
                 models.CheckConstraint(
                     condition=models.Q(**{f"window{n}_date__isnull": True, f"window{n}_part": ""})
@@ -345,7 +352,7 @@ class ConsultationRequest(models.Model):
                     name=f"bookings_window{n}_complete",
                     violation_error_message="Give both a date and a time of day.",
                 )
-                for n in WINDOWS[1:]
+                for n in WINDOWS
             ],
             # Every status after "new" carries the time it was reached.
             *[

@@ -3,17 +3,7 @@
 from django.db import models
 from django.urls import reverse
 
-from clinic.models import Specialist
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
+from clinic.models import Specialist, Weekday
 
 
 class WorkingHours(models.Model):

@@ -202,6 +202,11 @@ BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
 BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 90)
 BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
+# A chosen time staff have not confirmed is released after this many hours;
+# empty means the clinic's response-time promise (its profile in the admin).
+BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", None)
+# Visitors may move or cancel an appointment until this many hours before it.
+BOOKING_CHANGE_CUTOFF_HOURS = env_int("BOOKING_CHANGE_CUTOFF_HOURS", 24)
 # Every absolute link is built from it, never from the client's Host header.
 SITE_URL = env_str("SITE_URL", "") or f"http://127.0.0.1:{env_str('PORT', '8000')}"
 # Send requests for any other host or port to SITE_URL (on in production).

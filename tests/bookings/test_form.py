@@ -47,8 +47,8 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     pages = []
     for _ in range(2):
         # The form's choices (topics, bookable specialists) and the clinic
-        # profile, read by the form (consent wording) and by the page.
-        with django_assert_num_queries(4):
+        # profile, read by the form (consent wording) and by the page, and its opening hours.
+        with django_assert_num_queries(5):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -385,7 +385,7 @@ def test_valid_post_query_budget(client, clinic_profile, django_assert_num_queri
         **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
 

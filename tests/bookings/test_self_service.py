@@ -91,7 +91,9 @@ def test_cancel_cancels_the_request_and_its_appointment(client, appointment, mai
     page = client.get(url).content.decode()
     assert "Your request is cancelled" in page and "Cancel my" not in page
     run_worker()
-    assert [m.subject for m in mailoutbox][-1].endswith("is cancelled")
+    subjects = sorted(m.subject for m in mailoutbox)
+    assert subjects[0] == f"Changed by the visitor: request {consultation.reference}"
+    assert subjects[1].endswith("is cancelled")
 
 
 def test_cancel_needs_a_post_and_a_short_reason(client, consultation):

@@ -19,7 +19,8 @@ def test_site_page_renders_with_clinic_details(client, name):
     profile = ClinicProfile.load()
     assert escape(profile.name) in html
     # Footer: address, phone, email, hours, helplines, privacy link.
-    for text in [profile.street_address, profile.phone, profile.email, profile.opening_hours, "14416", "112"]:
+    hours = "Monday\u2013Saturday 10:00\u201319:00"
+    for text in [profile.street_address, profile.phone, profile.email, hours, "14416", "112"]:
         assert escape(text) in html
     assert reverse("clinic:privacy") in html
 
