@@ -10,11 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.formfields import PhoneNumberField
 
 from articles.models import Article, Topic
 from clinic.models import ClinicProfile, Specialist
 
+from . import availability
 from .models import ConsultationRequest, DayPart, Mode, window_start
 from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, AgeStatement, SafeNow
 
@@ -114,11 +116,34 @@ class ConsultationRequestForm(forms.ModelForm):
     preferred_specialist = SlugChoiceField(
         Specialist.objects.bookable(),
         required=False,
-        empty_label="No preference",
-        label="Preferred specialist",
-        help_text="Leave it as “No preference” and we will suggest someone suited to you.",
+        empty_label=_("No preference"),
+        label=_("Whom would you like to see?"),
+        help_text=_("“No preference” shows the earliest times with any of our specialists."),
     )
-    field_order = ["name", "email", "phone", "discreet", *CHECKED_BY_FORM]
+    # The chosen open time, as availability.Slot.key; checked again when saved.
+    slot = forms.CharField(required=False, max_length=40, label=_("Choose a time"), widget=forms.RadioSelect)
+    no_time_suits = forms.BooleanField(
+        required=False,
+        label=_("None of these suit me: I will tell you which days and times of day suit me"),
+    )
+    # The order of the page (and of its summary of errors): safety first, then the time.
+    field_order = [
+        "safe_now",
+        "age_statement",
+        "mode",
+        "preferred_specialist",
+        "slot",
+        "no_time_suits",
+        *WINDOW_FIELDS,
+        "name",
+        "email",
+        "phone",
+        "contact_channels",
+        "discreet",
+        "language",
+        "concern",
+        "message",
+    ]
 
     class Meta:
         model = ConsultationRequest
@@ -130,8 +155,8 @@ class ConsultationRequestForm(forms.ModelForm):
             "mode": "How would you like to meet?",
             **{f"window{n}_date": "Date" for n in WINDOWS},
             **{f"window{n}_part": "Time of day" for n in WINDOWS},
-            "age_statement": "Who is the consultation for?",
-            "safe_now": "Are you safe right now?",
+            "age_statement": _("Who is the consultation for?"),
+            "safe_now": _("Are you safe right now?"),
         }
         help_texts = {
             "name": "The name you would like us to use. It need not be your full name.",
@@ -192,8 +217,8 @@ class ConsultationRequestForm(forms.ModelForm):
             fields[name] = QuietHiddenField()
         for n in WINDOWS:
             fields[f"window{n}_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
-        # The model allows no window (a chosen time instead); this form still asks for one.
-        fields["window1_date"].required = fields["window1_part"].required = True
+        # Needed only without a chosen time, and never from someone who is not safe (clean()).
+        fields["window1_date"].required = fields["window1_part"].required = False
         fields["message"].error_messages["max_length"] = (
             "Please keep the message to 1,000 characters (it has %(show_value)d). "
             "You can tell us more when we talk."
@@ -218,6 +243,17 @@ class ConsultationRequestForm(forms.ModelForm):
             value = query.get(name, "").replace("\x00", "")[:100]
             if value:
                 initial[name] = value
+        return initial
+
+    @classmethod
+    def initial_from_data(cls, data):
+        """What was posted, as the initial values of a fresh form (to show it again unchecked)."""
+        initial = {}
+        for name, field in cls.base_fields.items():
+            if isinstance(field, forms.MultipleChoiceField):
+                initial[name] = data.getlist(name)
+            elif name in data:
+                initial[name] = data.get(name)
         return initial
 
     @property
@@ -262,10 +298,20 @@ class ConsultationRequestForm(forms.ModelForm):
             return None
         if day is None:
             if f"window{n}_date" not in self.errors:
-                self.add_error(f"window{n}_date", "Please choose a date for this time of day.")
+                field = self.fields[f"window{n}_date"]
+                self.add_error(
+                    f"window{n}_date",
+                    field.error_messages["required"]
+                    if n == 1
+                    else "Please choose a date for this time of day.",
+                )
             return None
         if not part:
-            self.add_error(f"window{n}_part", "Please choose a time of day for this date.")
+            field = self.fields[f"window{n}_part"]
+            self.add_error(
+                f"window{n}_part",
+                field.error_messages["required"] if n == 1 else "Please choose a time of day for this date.",
+            )
             return None
         start = window_start(day, part)
         today = timezone.localdate()
@@ -283,11 +329,53 @@ class ConsultationRequestForm(forms.ModelForm):
         self.add_error(f"window{n}_date", error)
         return None
 
+    @property
+    def safe(self):
+        """False when the visitor said they are not safe: then no time is required."""
+        return self.data.get("safe_now", self.initial.get("safe_now")) != SafeNow.NO
+
+    def _clean_slot(self):
+        """The key of the time the visitor chose, or None. Whether it is still open
+        is checked once, when it is held (services.submit_request raises TimeTaken)."""
+        key = self.cleaned_data.get("slot", "")
+        if not key or self.cleaned_data.get("no_time_suits"):
+            return None
+        parsed = availability.parse_slot_key(key)
+        specialist = self.cleaned_data.get("preferred_specialist")
+        if parsed is None:
+            self.add_error("slot", _("Please choose one of the times shown."))
+        elif specialist is not None and parsed[0] != specialist.pk:
+            self.add_error(
+                "slot", _("That time was with another specialist. Please choose one of the times below.")
+            )
+        else:
+            return key
+        return None
+
     def clean(self):
         cleaned = super().clean()
+        cleaned["slot"] = self._clean_slot()
+        if cleaned["slot"] or "slot" in self.errors:
+            # A chosen time stands in for the preferred windows.
+            for name in WINDOW_FIELDS:
+                cleaned[name] = None if name.endswith("_date") else ""
+                self.errors.pop(name, None)
+            return cleaned
+        windows_given = any(self.data.get(name) for name in WINDOW_FIELDS)
+        if self.safe and not windows_given and not cleaned.get("no_time_suits"):
+            self.add_error(
+                "slot",
+                _(
+                    "Please choose one of the open times, or tick “None of these suit me” and tell us what suits you."
+                ),
+            )
+            return cleaned
         earliest = timezone.now() + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
         latest = timezone.localdate() + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
         open_days = self.profile.open_weekday_numbers or set(range(7))
+        if self.safe and not windows_given:
+            self.add_error("window1_date", self.fields["window1_date"].error_messages["required"])
+            self.add_error("window1_part", self.fields["window1_part"].error_messages["required"])
         seen = set()
         for n in WINDOWS:
             window = self._check_window(n, earliest, latest, open_days)
@@ -306,3 +394,11 @@ class ConsultationRequestForm(forms.ModelForm):
 
 
 ConsultationRequestForm._adjust_fields()
+
+
+class OpenTimesQuery(forms.Form):
+    """The open-times fragment's query: how to meet, with whom, and the time already chosen."""
+
+    mode = forms.ChoiceField(choices=Mode.choices)
+    specialist = SlugChoiceField(Specialist.objects.bookable(), required=False)
+    slot = QuietHiddenField(max_length=40)

@@ -6,6 +6,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("", views.BookView.as_view(), name="book"),
+    path("times/", views.OpenTimesView.as_view(), name="open_times"),
     path("thanks/<str:token>/", views.ThanksView.as_view(), name="thanks"),
     # The visitor's own pages, from the signed link in every email.
     path("request/erased/", views.ErasedView.as_view(), name="erased"),

@@ -10,15 +10,17 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 from django_ratelimit.core import is_ratelimited
 
+from clinic.models import Specialist
 from clinic.net import client_ip
 
-from . import services, tokens
-from .forms import ConsultationRequestForm
-from .models import ConsultationRequest
+from . import availability, services, tokens
+from .forms import ConsultationRequestForm, OpenTimesQuery, clean_slug
+from .models import ConsultationRequest, Mode
 from .models.requests import SafeNow
 
 Status = ConsultationRequest.Status
@@ -29,6 +31,29 @@ THANKS_MAX_AGE = 6 * 60 * 60
 
 def thanks_token(consultation):
     return signing.dumps(consultation.submission_key, salt=THANKS_SALT)
+
+
+def open_times_context(mode, specialist=None, chosen=""):
+    """What the open-times include shows: [(date, [Slot, ...]), ...], first available first."""
+    days = availability.open_times(mode, specialist)
+    return {
+        "open_times": days,
+        "times_mode": Mode(mode),
+        "times_specialist": specialist,
+        "specialist_fee": specialist.fee_for(mode) if specialist else None,
+        "chosen_slot": chosen,
+        "chosen_day": next((day for day, slots in days for slot in slots if slot.key == chosen), None),
+    }
+
+
+def chosen_times(form):
+    """The mode and specialist the form currently shows (typed, posted or prefilled)."""
+    mode = form["mode"].value()
+    if mode not in Mode.values:
+        mode = Mode.IN_CLINIC
+    slug = clean_slug(form["preferred_specialist"].value())
+    specialist = Specialist.objects.bookable().filter(slug=slug).first() if slug else None
+    return mode, specialist
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -42,7 +67,20 @@ class BookView(FormView):
             initial.setdefault("language", "hi")  # someone booking in Hindi likely wants to talk in it
         return initial
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        mode, specialist = chosen_times(form)
+        chosen = form["slot"].value() or ""
+        context.update(open_times_context(mode, specialist, chosen if isinstance(chosen, str) else ""))
+        return context
+
     def post(self, request, *args, **kwargs):
+        if "show_times" in request.POST:
+            # The step without JavaScript: the same form, as typed, with the open
+            # times for the mode and specialist chosen; nothing is checked or saved.
+            form = ConsultationRequestForm(initial=ConsultationRequestForm.initial_from_data(request.POST))
+            return self.render_to_response(self.get_context_data(form=form))
         # Every POST counts, per visitor address; someone who says they are not
         # safe right now is never turned away.
         limited = request.POST.get("safe_now") != SafeNow.NO and is_ratelimited(
@@ -58,17 +96,41 @@ class BookView(FormView):
             form.is_valid()  # keep what they typed, with any field messages
             form.add_error(
                 None,
-                "We have received several requests from your connection in a short time. "
-                "Please try again in an hour, or call us; nothing you typed has been lost.",
+                _(
+                    "We have received several requests from your connection in a short time. "
+                    "Please try again in an hour, or call us; nothing you typed has been lost."
+                ),
             )
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        consultation, _ = services.submit_request(form.save(commit=False), automated=form.looks_automated)
+        try:
+            consultation, _created = services.submit_request(
+                form.save(commit=False), automated=form.looks_automated, slot=form.cleaned_data["slot"]
+            )
+        except services.TimeTaken as taken:
+            # Nothing was saved: the form as typed, the message, and the times open now.
+            form.add_error("slot", taken)
+            return self.render_to_response(self.get_context_data(form=form), status=409)
         # A bot sees the same page as a person. The signed link carries the
         # random submission key, not the reference.
         return redirect("bookings:thanks", token=thanks_token(consultation))
+
+
+@method_decorator(never_cache, name="dispatch")
+class OpenTimesView(View):
+    """The open-times part of the form alone, for the form's script to swap in
+    when the mode or the specialist changes (the page works without it)."""
+
+    def get(self, request):
+        query = OpenTimesQuery(request.GET)
+        if not query.is_valid():
+            return render(request, "bookings/includes/open_times.html", {"times_error": True}, status=400)
+        context = open_times_context(
+            query.cleaned_data["mode"], query.cleaned_data["specialist"], query.cleaned_data["slot"]
+        )
+        return render(request, "bookings/includes/open_times.html", context)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -83,7 +145,15 @@ class ThanksView(TemplateView):
         consultation = ConsultationRequest.objects.filter(submission_key=key, erased_at__isnull=True).first()
         if consultation is None:
             return self.render_to_response({"expired": True}, status=404)
-        return self.render_to_response({"consultation": consultation, "book_url": reverse("bookings:book")})
+        appointment = consultation.appointments.current().select_related("specialist").first()
+        context = {
+            "consultation": consultation,
+            "appointment": appointment,
+            "book_url": reverse("bookings:book"),
+        }
+        if appointment is not None:
+            context["fee"] = appointment.specialist.fee_for(appointment.mode)
+        return self.render_to_response(context)
 
 
 class CancelForm(forms.Form):

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from .links import SiteURLSitemap, absolute_url
-from .models import Specialist
+from .models import Mode, Specialist
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,12 @@ class SpecialistDetailView(DetailView):
     queryset = Specialist.objects.active()
     template_name = "clinic/specialist_detail.html"
     context_object_name = "specialist"
+
+    def get_context_data(self, **kwargs):
+        fees = [(mode.label, self.object.fee_for(mode)) for mode in Mode]
+        return super().get_context_data(
+            fees=[(label, fee) for label, fee in fees if fee is not None], **kwargs
+        )
 
 
 @never_cache

@@ -21,6 +21,68 @@
   safety.forEach(function (input) { input.addEventListener("change", updateSafety); });
   updateSafety();
 
+  // Open times follow the mode and the specialist without a reload: the server
+  // renders the same fragment the page was built with. Without this script the
+  // "Show open times" button does the same with a round trip.
+  var times = form.querySelector("[data-open-times]");
+  var timesUrl = form.getAttribute("data-times-url");
+  var timesAnnounce = form.querySelector("[data-times-announce]");
+  var showTimes = form.querySelector("[data-show-times]");
+  var request = 0;
+  if (showTimes) { showTimes.remove(); }
+  function checkedValue(name) {
+    var input = form.querySelector("input[name='" + name + "']:checked");
+    return input ? input.value : "";
+  }
+  function updateTimes() {
+    if (!times || !timesUrl) { return; }
+    var specialist = form.querySelector("select[name='preferred_specialist']");
+    var query = new URLSearchParams({
+      mode: checkedValue("mode"),
+      specialist: specialist ? specialist.value : "",
+      slot: checkedValue("slot")
+    });
+    var mine = ++request;
+    times.setAttribute("aria-busy", "true");
+    fetch(timesUrl + "?" + query.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        if (mine !== request) { return; }  // a later change is on its way
+        times.innerHTML = html;
+        form.querySelectorAll("[data-slot-error]").forEach(function (el) { el.remove(); });
+        updateWindows();
+        if (timesAnnounce) {
+          var count = times.querySelectorAll("input[name='slot']").length;
+          timesAnnounce.textContent = count
+            ? "The open times below have been updated."
+            : "There are no open times for this choice.";
+        }
+      })
+      .catch(function () {
+        if (timesAnnounce && mine === request) {
+          timesAnnounce.textContent = "The open times could not be updated. Please try again.";
+        }
+      })
+      .then(function () { if (mine === request) { times.removeAttribute("aria-busy"); } });
+  }
+  form.querySelectorAll("input[name='mode'], select[name='preferred_specialist']").forEach(function (input) {
+    input.addEventListener("change", updateTimes);
+  });
+
+  // "None of these suit me" (or no open times at all) shows the preferred days.
+  var windows = form.querySelector("[data-windows]");
+  var noneSuit = form.querySelector("input[name='no_time_suits']");
+  function updateWindows() {
+    if (!windows) { return; }
+    var anyTimes = times && times.querySelector("input[name='slot']") !== null;
+    var open = !anyTimes || (noneSuit && noneSuit.checked) || windows.querySelector(".is-invalid") !== null;
+    windows.classList.toggle("is-open", Boolean(open));
+    var noneSuitBox = form.querySelector("[data-none-suit]");
+    if (noneSuitBox) { noneSuitBox.hidden = !anyTimes; }
+  }
+  if (noneSuit) { noneSuit.addEventListener("change", updateWindows); }
+  updateWindows();
+
   // A live character count for the optional message.
   var message = form.querySelector("textarea[name='message']");
   if (message) {

@@ -7,7 +7,14 @@ from django.utils.html import escape
 
 from bookings.models import ConsultationRequest
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
-from tests.factories import ArticleFactory, SpecialistFactory, TopicFactory, next_open_day
+from tests.factories import (
+    ArticleFactory,
+    ConsultationRequestFactory,
+    SpecialistFactory,
+    TopicFactory,
+    next_open_day,
+    specialist_working_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +54,9 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     pages = []
     for _ in range(2):
         # The form's choices (topics, bookable specialists) and the clinic
-        # profile, read by the form (consent wording) and by the page, and its opening hours.
-        with django_assert_num_queries(5):
+        # profile, read by the form (consent wording) and by the page, and its opening hours;
+        # the open times: the profile (buffer) and the specialists (none here, so no more).
+        with django_assert_num_queries(7):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -395,3 +403,232 @@ def test_a_specialist_not_taking_bookings_cannot_be_posted(client, clinic_profil
     response = client.post(BOOK_URL, form_data(preferred_specialist=away.slug))
     assert "preferred_specialist" in response.context["form"].errors
     assert ConsultationRequest.objects.count() == 0
+
+
+# ---- Open times: the visitor chooses a real time (issue 14) ----
+
+
+def first_open_slot(mode="video", specialist=None):
+    from bookings import availability
+
+    return availability.open_times(mode, specialist)[0][1][0]
+
+
+def test_open_times_are_shown_by_day_first_available_at_top_with_the_fee(client, clinic_profile):
+    specialist = specialist_working_every_day(name="Dr Meera", fee_video=1500)
+    response = client.get(f"{BOOK_URL}?specialist={specialist.slug}")
+    html = response.content.decode()
+    first = first_open_slot("in_clinic", specialist)
+    keys = re.findall(r'name="slot" value="([^"]+)"', html)
+    assert keys[0] == first.key and len(keys) > 20
+    # One day after another, each a disclosure; the first is open.
+    assert re.search(
+        r'<details class="open-times__day" open>\s*<summary[^>]*>' + first.start.strftime("%A"), html
+    )
+    times = client.get(f"/book/times/?mode=video&specialist={specialist.slug}").content.decode()
+    assert "Fee: ₹1,500 per consultation." in times
+
+
+def test_no_preference_offers_the_earliest_times_across_specialists(client, clinic_profile):
+    specialist_working_every_day(name="Dr Meera", fee_video=1500)
+    specialist_working_every_day(name="Dr Ravi")
+    html = client.get("/book/times/?mode=video").content.decode()
+    first_day = html.split("</details>")[0]
+    assert "Dr Meera" in first_day and "₹1,500" in first_day
+    starts = re.findall(r'name="slot" value="\d+-(\d{12})"', html)
+    assert starts == sorted(set(starts))  # one choice per start time, earliest first
+
+
+def test_times_fragment_for_the_script(client, clinic_profile):
+    specialist = specialist_working_every_day(name="Dr Meera")
+    response = client.get(f"/book/times/?mode=phone&specialist={specialist.slug}")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    assert 'name="slot"' in response.content.decode() and "<html" not in response.content.decode()
+    assert client.get("/book/times/?mode=teleport").status_code == 400
+    assert client.get("/book/times/?mode=video&specialist=%00").status_code == 400
+
+
+def test_choosing_a_time_saves_the_request_and_holds_the_appointment(client, clinic_profile):
+    from bookings.models import Appointment
+
+    specialist = specialist_working_every_day(name="Dr Meera", fee_video=1500)
+    slot = first_open_slot("video", specialist)
+    data = form_data(slot=slot.key, preferred_specialist=specialist.slug, window1_date="", window1_part="")
+    url = thanks_url_of(client.post(BOOK_URL, data))
+    consultation = ConsultationRequest.objects.get()
+    appointment = consultation.appointments.get()
+    assert appointment.status == Appointment.Status.HELD
+    assert (appointment.specialist, appointment.start, appointment.mode) == (specialist, slot.start, "video")
+    assert consultation.window1_date is None
+    html = client.get(url).content.decode()
+    assert "Awaiting confirmation" in html and "Dr Meera" in html and "₹1,500" in html
+    assert f"{slot.start.day} " in html.split("data-held-time")[1]
+
+
+def test_a_time_taken_meanwhile_brings_the_form_back_as_typed_with_the_next_times(client, clinic_profile):
+    from bookings import services
+
+    specialist = specialist_working_every_day(name="Dr Meera")
+    slot = first_open_slot("video")
+    other = ConsultationRequestFactory.build(mode="video", concern=None)
+    services.submit_request(other, slot=slot)  # someone else, a moment earlier
+    data = form_data(slot=slot.key, message="Since March 🙂", window1_date="", window1_part="")
+    response = client.post(BOOK_URL, data)
+    assert response.status_code == 409
+    assert ConsultationRequest.objects.count() == 1  # only the other visitor's
+    html = response.content.decode()
+    assert "someone else has just taken that time" in html
+    assert 'value="Priya"' in html and "Since March 🙂" in html
+    assert f'value="{slot.key}"' not in html
+    assert first_open_slot("video").key in html
+    assert specialist.appointments.count() == 1
+
+
+def test_a_time_taken_between_the_check_and_the_save_is_never_a_500(client, clinic_profile):
+    from bookings.models import Appointment
+
+    specialist = specialist_working_every_day(name="Dr Meera")
+    slot = first_open_slot("video", specialist)
+    Appointment.objects.create(
+        consultation=ConsultationRequestFactory(),
+        specialist=specialist,
+        start=slot.start,
+        end=slot.end,
+        mode="video",
+        status=Appointment.Status.HELD,
+    )
+    data = form_data(slot=slot.key, preferred_specialist=specialist.slug, window1_date="", window1_part="")
+    response = client.post(BOOK_URL, data)
+    assert response.status_code == 409
+    assert "slot" in response.context["form"].errors
+    assert ConsultationRequest.objects.count() == 1
+
+
+def test_not_safe_needs_no_time_and_no_windows(client, clinic_profile):
+    specialist_working_every_day()
+    url = thanks_url_of(client.post(BOOK_URL, form_data(safe_now="no", window1_date="", window1_part="")))
+    consultation = ConsultationRequest.objects.get()
+    assert consultation.urgent and consultation.window1_date is None
+    assert not consultation.appointments.exists()
+    html = client.get(url).content.decode()
+    assert html.index("If you need help right now") < html.index("Thank you, we have your request")
+
+
+def test_a_safe_visitor_chooses_a_time_or_says_none_suits(client, clinic_profile):
+    specialist_working_every_day()
+    response = client.post(BOOK_URL, form_data(window1_date="", window1_part=""))
+    assert response.status_code == 200
+    assert "Please choose one of the open times" in " ".join(response.context["form"].errors["slot"])
+    # "None of these suit me" without windows asks for the first one.
+    response = client.post(BOOK_URL, form_data(no_time_suits="on", window1_date="", window1_part=""))
+    errors = response.context["form"].errors
+    assert "Please choose a date that suits you." in errors["window1_date"] and "slot" not in errors
+    assert ConsultationRequest.objects.count() == 0
+
+
+def test_none_of_these_suit_me_falls_back_to_the_windows(client, clinic_profile):
+    specialist_working_every_day()
+    slot = first_open_slot("video")
+    thanks_url_of(client.post(BOOK_URL, form_data(no_time_suits="on", slot=slot.key)))
+    consultation = ConsultationRequest.objects.get()
+    assert consultation.window1_date == next_open_day() and consultation.window1_part == "morning"
+    assert not consultation.appointments.exists()
+
+
+def test_a_time_with_another_specialist_or_a_made_up_key_is_refused_beside_the_times(client, clinic_profile):
+    meera = specialist_working_every_day(name="Dr Meera")
+    ravi = specialist_working_every_day(name="Dr Ravi")
+    slot = first_open_slot("video", ravi)
+    for key, message in [(slot.key, "another specialist"), ("x-1", "one of the times shown")]:
+        data = form_data(slot=key, preferred_specialist=meera.slug, window1_date="", window1_part="")
+        response = client.post(BOOK_URL, data)
+        assert response.status_code == 200
+        assert message in " ".join(response.context["form"].errors["slot"])
+    assert ConsultationRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "who,label",
+    [
+        ("adult", "Myself (I am 18 or older)"),
+        ("couple", "My partner and me, as a couple"),
+        ("guardian", "Someone else, as their parent or guardian"),
+    ],
+)
+def test_who_the_consultation_is_for(client, clinic_profile, who, label):
+    html = client.get(BOOK_URL).content.decode()
+    assert "Who is the consultation for?" in html and label in html
+    thanks_url_of(client.post(BOOK_URL, form_data(age_statement=who)))
+    assert ConsultationRequest.objects.get().age_statement == who
+
+
+def test_the_safety_question_comes_first(client, clinic_profile):
+    specialist_working_every_day()
+    html = client.get(BOOK_URL).content.decode().split("<form")[1]
+    order = [html.index(f'name="{name}"') for name in ("safe_now", "age_statement", "mode", "slot", "name")]
+    assert order == sorted(order)
+
+
+def test_show_open_times_without_javascript_keeps_what_was_typed(client, clinic_profile, settings):
+    settings.BOOKING_RATE_LIMIT = "1/h"
+    specialist = specialist_working_every_day(name="Dr Meera")
+    data = form_data(
+        mode="phone", preferred_specialist=specialist.slug, message="Since March", show_times="1"
+    )
+    del data["window1_date"], data["window1_part"]
+    for _ in range(3):  # showing times is not a submission: no rate limit, nothing saved
+        response = client.post(BOOK_URL, data)
+        assert response.status_code == 200
+    html = response.content.decode()
+    assert ConsultationRequest.objects.count() == 0
+    assert "Please check" not in html and "is-invalid" not in html
+    assert 'value="Priya"' in html and "Since March" in html
+    assert 'value="phone" id="id_mode_2" required checked' in html.replace("  ", " ")
+    assert f'name="slot" value="{first_open_slot("phone", specialist).key}"' in html
+    assert 'formaction="/book/#open-times"' in html
+
+
+def test_the_specialist_page_shows_the_fees(client, clinic_profile):
+    specialist = SpecialistFactory(name="Dr Meera", fee_in_clinic=2000, fee_video=1500)
+    html = client.get(specialist.get_absolute_url()).content.decode()
+    assert "₹2,000" in html and "₹1,500" in html
+
+
+@pytest.mark.parametrize("appointments", [1, 40])
+def test_open_times_query_budgets_do_not_grow_with_appointments(
+    client, clinic_profile, django_assert_num_queries, appointments
+):
+    from tests.factories import AppointmentFactory, clinic_time
+
+    TopicFactory(slug="anxiety")
+    specialists = [specialist_working_every_day() for _ in range(3)]
+    for n in range(appointments):
+        start = clinic_time(3 + n % 10, 10 + n % 7)
+        AppointmentFactory(specialist=specialists[n % 3], start=start, end=start + timedelta(minutes=50))
+    # The page (7, as above) and the open times (4 more: working hours, days off,
+    # holidays, appointments); one more to find a specialist chosen by a link.
+    with django_assert_num_queries(11):
+        client.get(BOOK_URL)
+    with django_assert_num_queries(12):
+        client.get(f"{BOOK_URL}?specialist={specialists[0].slug}")
+    # The fragment: session-free, the profile and the six of availability.open_times.
+    with django_assert_num_queries(7):
+        client.get("/book/times/?mode=video")
+    with django_assert_num_queries(8):
+        client.get(f"/book/times/?mode=video&specialist={specialists[0].slug}")
+    # The no-JavaScript step: the page with a specialist chosen.
+    data = form_data(show_times="1", preferred_specialist=specialists[0].slug)
+    with django_assert_num_queries(12):
+        assert client.post(BOOK_URL, data).status_code == 200
+    # Sending with a time: the form's checks, then one transaction: the request, the
+    # specialist's lock, the time checked again (6), the hold, the emails queued.
+    slot = first_open_slot("video", specialists[1])
+    data = form_data(
+        slot=slot.key, preferred_specialist=specialists[1].slug, window1_date="", window1_part=""
+    )
+    with django_assert_num_queries(21):
+        thanks_url_of(client.post(BOOK_URL, data))
+    # The same time again: nothing saved, the form back with the times open now.
+    data = form_data(slot=slot.key, window1_date="", window1_part="")
+    with django_assert_num_queries(24):
+        assert client.post(BOOK_URL, data).status_code == 409

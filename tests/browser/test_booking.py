@@ -6,6 +6,7 @@ from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from bookings import availability
 from bookings.models import ConsultationRequest
 from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import (
@@ -13,7 +14,7 @@ from tests.factories import (
     ConsultationRequestFactory,
     TopicFactory,
     UserFactory,
-    next_open_day,
+    specialist_working_every_day,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,11 +30,14 @@ def fits(page, viewport):
 def test_visitor_books_from_an_article(page, viewport_name, viewport):
     topic = TopicFactory(name="Anxiety", slug="anxiety")
     article = ArticleFactory(title="Calming a racing mind", slug="calming-a-racing-mind", topics=[topic])
+    meera = specialist_working_every_day(name="Dr Meera Kapoor", fee_video=1500)
     page.set_viewport_size(viewport)
     page.goto(article.get_absolute_url())
     page.locator("main").get_by_role("link", name="Book a consultation").first.click()
     page.wait_for_url(re.compile(r"/book/\?"))
     assert page.get_by_label("What would you like help with?").input_value() == topic.slug
+    # The script updates the times itself, so the no-JavaScript step is gone.
+    expect(page.get_by_role("button", name="Show open times")).to_have_count(0)
     check_axe(page, f"booking form at {viewport_name}")
     fits(page, viewport)
     screenshot(page, f"booking-form-{viewport_name}")
@@ -50,18 +54,27 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     check_axe(page, f"booking form with errors at {viewport_name}")
     screenshot(page, f"booking-form-errors-{viewport_name}")
 
-    page.get_by_label("Email address").fill("priya@example.com")
-    page.get_by_label("Phone number").fill("98765 43210")
-    page.locator("input[name='window1_date']").fill(next_open_day().isoformat())
-    page.locator("select[name='window1_part']").select_option("evening")
-    page.get_by_label("Video call").check()
-    page.get_by_label("I am 18 or older").check()
     page.get_by_label("No", exact=True).check()
     help_box = page.locator("[data-safety-help]")
     assert "is-prominent" in (help_box.get_attribute("class") or "")
     expect(help_box.get_by_text("14416")).to_be_visible()
     screenshot(page, f"booking-form-not-safe-{viewport_name}")
     page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("My partner and me, as a couple").check()
+
+    # Mode and specialist: the times follow without a reload.
+    times = page.locator("[data-open-times]")
+    page.get_by_label("Video call").check()
+    expect(times.get_by_text("(video call)")).to_be_visible()
+    page.get_by_label("Whom would you like to see?").select_option(meera.slug)
+    expect(times.get_by_text("Fee: ₹1,500 per consultation.")).to_be_visible()
+    slot = availability.open_times("video", meera)[0][1][0]
+    times.locator(f"label[for='slot-{slot.key}']").click()
+    check_axe(page, f"booking form with open times at {viewport_name}")
+    screenshot(page, f"booking-form-times-{viewport_name}")
+
+    page.get_by_label("Email address").fill("priya@example.com")
+    page.get_by_label("Phone number").fill("98765 43210")
     page.get_by_role("checkbox", name=re.compile("I agree")).check()
     page.get_by_role("button", name="Send my request").click()
 
@@ -70,7 +83,10 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     expect(page.get_by_role("heading", name="Thank you, we have your request")).to_be_visible()
     assert page.locator("[data-reference]").inner_text() == consultation.reference
     assert consultation.source_article == article and consultation.concern == topic
-    assert consultation.name == "Priya 🙂"
+    assert consultation.name == "Priya 🙂" and consultation.age_statement == "couple"
+    appointment = consultation.appointments.get()
+    assert (appointment.start, appointment.specialist, appointment.status) == (slot.start, meera, "held")
+    expect(page.locator("[data-held-time]").get_by_text("Awaiting confirmation")).to_be_visible()
     check_axe(page, f"thank-you page at {viewport_name}")
     fits(page, viewport)
     screenshot(page, f"booking-thanks-{viewport_name}")
@@ -78,6 +94,74 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     acknowledgement = next(m for m in mail.outbox if m.to == ["priya@example.com"])
     assert consultation.reference in acknowledgement.body
+
+
+def fill_about_you(page):
+    page.get_by_label("Your name").fill("Priya")
+    page.get_by_label("Email address").fill("priya@example.com")
+    page.get_by_label("Phone number").fill("98765 43210")
+    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+
+
+@pytest.mark.parametrize("viewport_name,viewport", VIEWPORTS)
+def test_visitor_books_a_time_without_javascript(browser, live_server, viewport_name, viewport):
+    meera = specialist_working_every_day(name="Dr Meera Kapoor", fee_phone=1200)
+    specialist_working_every_day(name="Dr Ravi Singh")
+    context = browser.new_context(viewport=viewport, base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/book/")
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_label("Myself (I am 18 or older)").check()
+        fill_about_you(page)
+        # The preferred days stay out of the way until "None of these suit me".
+        expect(page.locator("input[name='window1_date']")).to_be_hidden()
+        page.get_by_label(re.compile("None of these suit me")).check()
+        expect(page.locator("input[name='window1_date']")).to_be_visible()
+        page.get_by_label(re.compile("None of these suit me")).uncheck()
+
+        # The plain step: choose how and whom, then show the times for them.
+        page.get_by_label("Phone call").check()
+        page.get_by_label("Whom would you like to see?").select_option(meera.slug)
+        page.get_by_role("button", name="Show open times").click()
+        times = page.locator("[data-open-times]")
+        expect(times.get_by_text("Fee: ₹1,200 per consultation.")).to_be_visible()
+        assert page.get_by_label("Your name").input_value() == "Priya"
+        assert page.get_by_role("checkbox", name=re.compile("I agree")).is_checked()
+        check_axe(page, f"booking form without JavaScript at {viewport_name}")
+        fits(page, viewport)
+        screenshot(page, f"booking-form-nojs-times-{viewport_name}")
+
+        slot = availability.open_times("phone", meera)[0][1][0]
+        times.locator(f"label[for='slot-{slot.key}']").click()
+        page.get_by_role("button", name="Send my request").click()
+        page.wait_for_url("**/book/thanks/**")
+        appointment = ConsultationRequest.objects.get().appointments.get()
+        assert (appointment.start, appointment.specialist, appointment.mode) == (slot.start, meera, "phone")
+        expect(page.locator("[data-held-time]").get_by_text("Awaiting confirmation")).to_be_visible()
+        check_axe(page, f"thank-you page without JavaScript at {viewport_name}")
+        screenshot(page, f"booking-thanks-nojs-{viewport_name}")
+    finally:
+        context.close()
+
+
+def test_not_safe_sends_without_a_time_without_javascript(browser, live_server):
+    specialist_working_every_day(name="Dr Meera Kapoor")
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/book/")
+        page.get_by_label("No", exact=True).check()
+        expect(page.locator("[data-safety-help]").get_by_text("14416")).to_be_visible()
+        page.get_by_label("Someone else, as their parent or guardian").check()
+        fill_about_you(page)
+        page.get_by_role("button", name="Send my request").click()
+        page.wait_for_url("**/book/thanks/**")
+        consultation = ConsultationRequest.objects.get()
+        assert consultation.urgent and not consultation.appointments.exists()
+        expect(page.get_by_role("heading", name="If you need help right now")).to_be_visible()
+    finally:
+        context.close()
 
 
 def log_in(page, username, password):
