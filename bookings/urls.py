@@ -11,6 +11,8 @@ urlpatterns = [
     # The visitor's own pages, from the signed link in every email.
     path("request/erased/", views.ErasedView.as_view(), name="erased"),
     path("request/<str:token>/", views.StatusView.as_view(), name="status"),
+    path("request/<str:token>/move/", views.MoveView.as_view(), name="move"),
+    path("request/<str:token>/move/confirm/", views.MoveConfirmView.as_view(), name="move_confirm"),
     path("request/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
 ]

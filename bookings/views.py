@@ -6,11 +6,14 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
-from django.utils.translation import gettext as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 from django_ratelimit.core import is_ratelimited
@@ -20,7 +23,7 @@ from clinic.net import client_ip
 
 from . import availability, services, tokens
 from .forms import ConsultationRequestForm, OpenTimesQuery, clean_slug
-from .models import ConsultationRequest, Mode
+from .models import Appointment, ConsultationRequest, Mode
 from .models.requests import SafeNow
 
 Status = ConsultationRequest.Status
@@ -96,7 +99,7 @@ class BookView(FormView):
             form.is_valid()  # keep what they typed, with any field messages
             form.add_error(
                 None,
-                _(
+                gettext(
                     "We have received several requests from your connection in a short time. "
                     "Please try again in an hour, or call us; nothing you typed has been lost."
                 ),
@@ -158,18 +161,18 @@ class ThanksView(TemplateView):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label="Would you like to tell us why? (optional)",
+        label=_("Would you like to tell us why? (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Please do not include medical details.",
+        help_text=_("Please do not include medical details."),
     )
 
 
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
-        label="I understand: my details will be erased, and any appointment will be cancelled.",
-        error_messages={"required": "Please tick the box to confirm."},
+        label=_("I understand: my details will be erased, and any appointment will be cancelled."),
+        error_messages={"required": _("Please tick the box to confirm.")},
     )
 
 
@@ -190,15 +193,20 @@ class TokenMixin(PrivatePageMixin):
         self.consultation = tokens.find_request(kwargs["token"])
         return super().dispatch(request, *args, **kwargs)
 
-    def get(self, request, *args, **kwargs):
+    def refuse(self):
+        """A response instead of the page (the link does not open a request), or None."""
         if self.consultation is None:
-            return link_not_valid(request)
-        return super().get(request, *args, **kwargs)
+            return link_not_valid(self.request)
+        return None
+
+    def get(self, request, *args, **kwargs):
+        return self.refuse() or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        if self.consultation is None:
-            return link_not_valid(request)
-        return super().post(request, *args, **kwargs)
+        return self.refuse() or super().post(request, *args, **kwargs)
+
+    def back_to_status(self):
+        return redirect("bookings:status", token=self.kwargs["token"])
 
     def get_context_data(self, **kwargs):
         kwargs.update(consultation=self.consultation, token=self.kwargs["token"])
@@ -209,14 +217,33 @@ def link_not_valid(request):
     return render(request, "bookings/status/invalid.html", status=404)
 
 
+def current_appointment(appointments):
+    """The held or confirmed appointment among a request's appointments, or None."""
+    return next((a for a in appointments if a.is_current), None)
+
+
+def appointment_context(appointment):
+    if appointment is None:
+        return {"appointment": None}
+    return {
+        "appointment": appointment,
+        "fee": appointment.specialist.fee_for(appointment.mode),
+        "changeable": appointment.changeable_by_visitor,
+        "cutoff_hours": settings.BOOKING_CHANGE_CUTOFF_HOURS,
+    }
+
+
 def status_context(consultation):
     appointments = list(consultation.appointments.select_related("specialist"))
-    return {
-        "appointment": next((a for a in appointments if a.is_live), None),
-        "past_appointments": [a for a in appointments if not a.is_live],
-        "can_cancel": consultation.can_transition_to(Status.CANCELLED),
-        "cancel_form": CancelForm(),
-    }
+    appointment = current_appointment(appointments)
+    context = appointment_context(appointment)
+    context.update(
+        past_appointments=[a for a in appointments if a is not appointment],
+        can_move=appointment is not None and context["changeable"],
+        can_cancel=consultation.can_transition_to(Status.CANCELLED)
+        and (appointment is None or context["changeable"]),
+    )
+    return context
 
 
 class StatusView(TokenMixin, TemplateView):
@@ -226,25 +253,157 @@ class StatusView(TokenMixin, TemplateView):
         return {**super().get_context_data(**kwargs), **status_context(self.consultation)}
 
 
-class CancelView(TokenMixin, FormView):
+class ChangeMixin(TokenMixin):
+    """Pages that change the appointment: only until the cut-off before it."""
+
+    def refuse(self):
+        refused = super().refuse()
+        if refused:
+            return refused
+        self.appointment = current_appointment(self.consultation.appointments.select_related("specialist"))
+        if self.appointment is not None and not self.appointment.changeable_by_visitor:
+            return self.too_late()
+        return None
+
+    def too_late(self):
+        messages.info(
+            self.request,
+            gettext(
+                "Your appointment is less than %(hours)s hours away, so it can no longer be changed "
+                "here. Please call us instead."
+            )
+            % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS},
+        )
+        return self.back_to_status()
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **appointment_context(self.appointment)}
+
+
+class MoveMixin(ChangeMixin):
+    def refuse(self):
+        refused = super().refuse()
+        if refused is None and self.appointment is None:
+            messages.info(self.request, gettext("There is no appointment to move."))
+            return self.back_to_status()
+        return refused
+
+    def open_times(self):
+        """The open times for this appointment's specialist and mode, its own
+        time left out (it counts as free, so moving within it works)."""
+        appointment = self.appointment
+        days = availability.open_times(appointment.mode, appointment.specialist, ignore=appointment)
+        days = [(day, [slot for slot in slots if slot.start != appointment.start]) for day, slots in days]
+        return [(day, slots) for day, slots in days if slots]
+
+    def chosen_slot(self, key):
+        """The open slot a key names, for this appointment's specialist, or None."""
+        slot = availability.find_slot(key or "", self.appointment.mode, ignore=self.appointment)
+        if slot is None or slot.specialist.pk != self.appointment.specialist_id:
+            return None
+        return slot
+
+    def taken(self):
+        messages.warning(
+            self.request,
+            gettext("Sorry, that time is no longer available. Please choose another of the times below."),
+        )
+        return redirect("bookings:move", token=self.kwargs["token"])
+
+
+class MoveView(MoveMixin, TemplateView):
+    """Step 1: the open times, as a plain form that works without JavaScript."""
+
+    template_name = "bookings/status/move.html"
+
+    def get_context_data(self, **kwargs):
+        selected = self.request.GET.get("slot", "")
+        parsed = availability.parse_slot_key(selected)
+        return {
+            **super().get_context_data(**kwargs),
+            "days": self.open_times(),
+            "selected": selected,
+            "selected_day": parsed and timezone.localdate(parsed[1]),
+        }
+
+
+class MoveConfirmView(MoveMixin, TemplateView):
+    """Step 2: "Move from X to Y?"; the POST moves it."""
+
+    template_name = "bookings/status/move_confirm.html"
+
+    def get(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        key = request.GET.get("slot")
+        if not key:
+            messages.error(request, gettext("Please choose one of the times."))
+            return redirect("bookings:move", token=self.kwargs["token"])
+        slot = self.chosen_slot(key)
+        if slot is None:
+            return self.taken()
+        return self.render_to_response(self.get_context_data(slot=slot))
+
+    def post(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        slot = self.chosen_slot(request.POST.get("slot"))
+        if slot is None:
+            return self.taken()
+        was_held = self.appointment.status == Appointment.Status.HELD
+        try:
+            services.move_by_visitor(self.appointment, slot)
+        except services.TimeTaken:
+            return self.taken()
+        except ValidationError:
+            return self.too_late()
+        when = date_format(timezone.localtime(slot.start), "l j F Y, g:i A")
+        if was_held:
+            notice = gettext("Your requested time is now %(when)s. We will confirm it by email.")
+        else:
+            notice = gettext(
+                "Your appointment is now on %(when)s. We have emailed you the new details for your calendar."
+            )
+        messages.success(request, notice % {"when": when})
+        return self.back_to_status()
+
+
+class CancelView(ChangeMixin, FormView):
+    """A page that asks "are you sure?" (with an optional reason); the POST cancels."""
+
     form_class = CancelForm
-    template_name = "bookings/status/detail.html"
-    http_method_names = ["post"]
+    template_name = "bookings/status/cancel.html"
+
+    def refuse(self):
+        refused = super().refuse()
+        if refused is None and not self.consultation.can_transition_to(Status.CANCELLED):
+            messages.info(
+                self.request, gettext("This request is already closed, so there is nothing to cancel.")
+            )
+            return self.back_to_status()
+        return refused
 
     def form_invalid(self, form):
-        context = {**self.get_context_data(), **status_context(self.consultation), "cancel_form": form}
-        return self.render_to_response(context, status=400)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):
-        if not self.consultation.can_transition_to(Status.CANCELLED):
-            messages.info(self.request, "This request is already closed, so there is nothing to cancel.")
-            return redirect("bookings:status", token=self.kwargs["token"])
-        emailed = services.cancel_by_visitor(self.consultation, form.cleaned_data["reason"].strip())
-        notice = "Your request is cancelled."
-        if emailed:
-            notice += " We have emailed you a confirmation for your calendar."
+        had_confirmed = self.appointment is not None and self.appointment.status == Appointment.Status.BOOKED
+        try:
+            services.cancel_by_visitor(self.consultation, form.cleaned_data["reason"].strip())
+        except ValidationError:
+            return self.too_late()
+        if self.appointment is None:
+            notice = gettext("Your request is cancelled.")
+        elif had_confirmed:
+            notice = gettext(
+                "Your appointment is cancelled. We have emailed you a confirmation for your calendar."
+            )
+        else:
+            notice = gettext("Your appointment request is cancelled.")
         messages.success(self.request, notice)
-        return redirect("bookings:status", token=self.kwargs["token"])
+        return self.back_to_status()
 
 
 class EraseView(TokenMixin, FormView):

@@ -49,6 +49,7 @@ class QueueFilter(admin.SimpleListFilter):
             ("urgent", "Urgent and open"),
             ("overdue", f"Waiting longer than {hours} hours"),
             ("open", "Open"),
+            ("changed", "Changed by the visitor"),
         ]
 
     def queryset(self, request, queryset):
@@ -61,6 +62,8 @@ class QueueFilter(admin.SimpleListFilter):
             return queryset.overdue()
         if value == "open":
             return queryset.open()
+        if value == "changed":
+            return queryset.changed_by_visitor()
         return queryset
 
 

@@ -26,6 +26,7 @@ def booking_dashboard(context):
         "new": requests.awaiting_contact().count(),
         "urgent": requests.urgent_open().count(),
         "overdue": requests.overdue().count(),
+        "changed": requests.changed_by_visitor().count(),
         "hours": ClinicProfile.load().response_time_hours,
         "today": Appointment.objects.today().count(),
         "weeks": weeks,

@@ -1,11 +1,13 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings import services
+from bookings import availability, services, tokens
 from bookings.models import Appointment, ConsultationRequest
 from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import (
@@ -42,7 +44,7 @@ def link_from_confirmation(live_server, settings):
     )
     services.schedule_appointment(
         consultation,
-        specialist=specialist_working_every_day(name="Dr Kavya Rao"),
+        specialist=specialist_working_every_day(name="Dr Kavya Rao", fee_in_clinic=1500),
         start=clinic_time(hour=11, minute=30),
         location="Room 2, first floor",
     )
@@ -54,24 +56,125 @@ def link_from_confirmation(live_server, settings):
     )[1]
 
 
-def test_visitor_follows_the_confirmation_link_and_cancels(page, live_server, settings):
+@pytest.fixture(params=[True, False], ids=["with-js", "without-js"])
+def visitor(request, browser, live_server):
+    """A visitor's browser, with JavaScript and without; nothing may reach the console."""
+    context = browser.new_context(
+        viewport=DESKTOP, base_url=live_server.url, java_script_enabled=request.param
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors = []
+    page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js = request.param
+    yield page
+    context.close()
+    assert errors == [], f"Browser console errors: {errors}"
+
+
+def ics_sequence(message):
+    (ics,) = [content for name, content, _ in message.attachments if name.endswith(".ics")]
+    ics = ics.decode() if isinstance(ics, bytes) else ics
+    return int(re.search(r"^SEQUENCE:(\d+)", ics, re.M)[1])
+
+
+def test_visitor_moves_the_appointment_then_cancels_it(visitor, live_server, settings):
+    page, suffix = visitor, "" if visitor.js else "-nojs"
     consultation, link = link_from_confirmation(live_server, settings)
+    appointment = Appointment.objects.get()
+    (confirmation,) = [m for m in mail.outbox if m.subject.endswith("is confirmed")]
     page.goto(link)
     expect(page.get_by_role("heading", name="Your request", exact=True)).to_be_visible()
     assert page.locator("[data-reference]").inner_text() == consultation.reference
     expect(page.get_by_role("heading", name="Your appointment")).to_be_visible()
     expect(page.locator("[data-appointment-time]")).to_contain_text("11:30 AM")
     expect(page.get_by_text("Dr Kavya Rao")).to_be_visible()
-    look_at_both_sizes(page, "self-service-status")
+    expect(page.locator("[data-fee]")).to_have_text("₹1,500")
+    look_at_both_sizes(page, "self-service-status" + suffix)
 
+    page.get_by_role("link", name="Move to another time").click()
+    expect(page.get_by_role("heading", name="Move your appointment")).to_be_visible()
+    days = page.locator("details")
+    assert days.count() >= 10
+    look_at_both_sizes(page, "self-service-move" + suffix)
+    page.get_by_role("button", name="Continue").click()  # nothing chosen yet
+    expect(page.get_by_role("heading", name="Move your appointment")).to_be_visible()
+
+    second_day = days.nth(1)
+    second_day.locator("summary").click()  # each day opens on its own, with or without JavaScript
+    new_day = second_day.locator("summary").inner_text().split("\n")[0].rsplit(" ", 2)[0]
+    second_day.get_by_text("3:00 PM").click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Move your appointment?")).to_be_visible()
+    expect(page.locator("[data-move-from]")).to_contain_text("11:30 AM")
+    expect(page.locator("[data-move-to]")).to_contain_text(f"{new_day}")
+    expect(page.locator("[data-move-to]")).to_contain_text("3:00 PM")
+    look_at_both_sizes(page, "self-service-move-confirm" + suffix)
+    page.get_by_role("button", name="Yes, move my appointment").click()
+
+    expect(page.get_by_text("Your appointment is now on")).to_be_visible()
+    expect(page.locator("[data-appointment-time]")).to_contain_text("3:00 PM")
+    look_at_both_sizes(page, "self-service-moved" + suffix)
+    appointment.refresh_from_db()
+    assert timezone.localtime(appointment.start).hour == 15 and appointment.status == "booked"
+    mail.outbox.clear()
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+    (moved,) = [m for m in mail.outbox if m.to == ["rohan@example.com"]]
+    assert ics_sequence(moved) > ics_sequence(confirmation)
+
+    page.get_by_role("link", name="Cancel my appointment").click()
+    expect(page.get_by_role("heading", name="Cancel your appointment?")).to_be_visible()
+    look_at_both_sizes(page, "self-service-cancel-confirm" + suffix)
     page.get_by_label("Would you like to tell us why? (optional)").fill("Found help closer to home")
-    page.get_by_role("button", name="Cancel my appointment").click()
-    expect(page.get_by_text("Your request is cancelled.")).to_be_visible()
+    page.get_by_role("button", name="Yes, cancel my appointment").click()
+    expect(page.get_by_text("Your appointment is cancelled.")).to_be_visible()
     expect(page.locator("[data-status]")).to_have_text("Cancelled")
-    expect(page.get_by_role("button", name="Cancel my appointment")).to_have_count(0)
-    look_at_both_sizes(page, "self-service-cancelled")
+    expect(page.get_by_role("link", name="Cancel my appointment")).to_have_count(0)
+    look_at_both_sizes(page, "self-service-cancelled" + suffix)
     assert ConsultationRequest.objects.get().status == "cancelled"
     assert Appointment.objects.get().status == "cancelled"
+
+
+def test_a_time_taken_meanwhile_brings_back_the_list(page, live_server, settings):
+    _, link = link_from_confirmation(live_server, settings)
+    appointment = Appointment.objects.get()
+    page.goto(link + "move/")
+    chosen = page.locator("details").first.locator("label").first
+    chosen.click()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Move your appointment?")).to_be_visible()
+    key = page.locator("input[name=slot]").get_attribute("value")
+    # Someone else books that time while this visitor reads the question.
+    slot = availability.find_slot(key, appointment.mode, ignore=appointment)
+    services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=appointment.specialist, start=slot.start
+    )
+    page.get_by_role("button", name="Yes, move my appointment").click()
+    expect(page.get_by_text("Sorry, that time is no longer available.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Move your appointment")).to_be_visible()
+    assert page.locator(f"input[value='{key}']").count() == 0
+    look_at_both_sizes(page, "self-service-move-taken")
+    appointment.refresh_from_db()
+    assert appointment.start != slot.start
+
+
+def test_after_the_cut_off_the_visitor_is_asked_to_call(page, live_server, settings):
+    settings.SITE_URL = live_server.url
+    consultation = ConsultationRequestFactory(email="rohan@example.com", mode="video")
+    services.schedule_appointment(
+        consultation,
+        specialist=specialist_working_every_day(name="Dr Kavya Rao"),
+        start=timezone.now() + timedelta(hours=3),
+        override_hours=True,
+    )
+    page.goto(tokens.status_path(consultation))
+    notice = page.locator("[data-too-late]")
+    expect(notice).to_contain_text("can no longer be moved or cancelled here")
+    assert notice.get_by_role("link").get_attribute("href").startswith("tel:")
+    expect(page.get_by_role("link", name="Move to another time")).to_have_count(0)
+    expect(page.get_by_role("link", name="Cancel my appointment")).to_have_count(0)
+    look_at_both_sizes(page, "self-service-too-late")
 
 
 def test_visitor_withdraws_consent_and_the_data_is_gone(page, live_server, console_errors, settings):
