@@ -2,12 +2,16 @@ import base64
 import hashlib
 import re
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+
+from clinic.formats import local_datetime
 
 from .models import Article, Reference, SlugRedirect, Topic
 
@@ -72,8 +76,43 @@ class ReviewStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ArticleAdminForm(forms.ModelForm):
+    """An article is published after clinical review. The owner (a superuser)
+    may publish without one, giving a reason that is kept in the history."""
+
+    publish_without_review_reason = forms.CharField(
+        label="Reason for publishing without clinical review",
+        required=False,
+        max_length=200,
+        help_text="Owner only. Kept in the article's history; the article shows no review claim "
+        "and stays on the setup checklist until a clinician reviews it.",
+    )
+    may_skip_review = False  # set per request by ArticleAdmin.get_form
+
+    def clean(self):
+        data = super().clean()
+        publishing = data.get("status") == Article.Status.PUBLISHED
+        touched = {"status", "reviewer", "last_reviewed"} & set(self.changed_data)
+        reviewed = data.get("reviewer") and data.get("last_reviewed")
+        if not publishing or reviewed or not touched:
+            return data
+        if not self.may_skip_review:
+            self.add_error(
+                "status",
+                "An article is published after clinical review: choose the medical reviewer and the "
+                "review date, or send it for review.",
+            )
+        elif not data.get("publish_without_review_reason", "").strip():
+            self.add_error(
+                "publish_without_review_reason",
+                "Say why this article is published without clinical review.",
+            )
+        return data
+
+
 @admin.register(Article)
 class ArticleAdmin(SimpleHistoryAdmin):
+    form = ArticleAdminForm
     list_display = [
         "title",
         "language",
@@ -118,10 +157,28 @@ class ArticleAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("topics")
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if not request.user.is_superuser:
+            return fieldsets
+        *rest, (name, options) = fieldsets
+        return [*rest, (name, {**options, "fields": [*options["fields"], "publish_without_review_reason"]})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.may_skip_review = request.user.is_superuser
+        return form
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("publish_without_review_reason", "").strip()
+        if reason and obj.status == Article.Status.PUBLISHED and not obj.is_reviewed:
+            obj._change_reason = f"Published without clinical review: {reason}"
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="status", ordering="status")
     def status_label(self, obj):
         if obj.is_scheduled:
-            return f"Scheduled for {timezone.localtime(obj.publish_at):%d %b %Y %H:%M}"
+            return f"Scheduled for {local_datetime(obj.publish_at)}"
         return obj.get_status_display()
 
     @admin.display(description="topics")
@@ -134,7 +191,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
             return "Awaiting clinical review"
         if obj.review_overdue:
             return format_html("<strong>Review overdue</strong> (due {})", obj.next_review_due)
-        return f"Reviewed {obj.last_reviewed:%d %b %Y}"
+        return f"Reviewed {date_format(obj.last_reviewed)}"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return allow_inline_importmap(super().changeform_view(request, object_id, form_url, extra_context))
@@ -161,8 +218,17 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Publish the selected articles now", permissions=["change"])
     def publish_now(self, request, queryset):
-        count = queryset.publish_now()
+        # A scheduled article was already published (reviewed, or by the owner with a reason).
+        blocked = queryset.awaiting_review().exclude(status=Article.Status.PUBLISHED)
+        unreviewed = blocked.count()
+        count = queryset.exclude(pk__in=blocked.values("pk")).publish_now()
         self.message_user(request, f"Published {count} article(s).", messages.SUCCESS)
+        if unreviewed:
+            self.message_user(
+                request,
+                f"{unreviewed} article(s) not published: they have no clinical review yet.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Send the selected articles for clinical review", permissions=["change"])
     def send_for_review(self, request, queryset):

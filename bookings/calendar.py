@@ -48,3 +48,30 @@ def appointment_calendar(appointment, clinic):
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+def specialist_calendar(specialist, appointments):
+    """A specialist's private feed: times, mode and reference, nothing more
+    (a subscribed calendar syncs to phones, watches and shared accounts)."""
+    host = urlsplit(settings.SITE_URL).hostname
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "Clinic appointments")
+    calendar.add("x-wr-timezone", "Asia/Kolkata")
+    for appointment in appointments:
+        reference = appointment.consultation.reference
+        event = Event()
+        event.add("uid", f"specialist-appointment-{appointment.pk}@{host}")
+        event.add("sequence", appointment.sequence)
+        event.add("dtstamp", timezone.now())
+        event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
+        event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
+        event.add("summary", f"{appointment.get_mode_display()} · {reference}")
+        event.add("status", "CONFIRMED" if appointment.is_live else "TENTATIVE")
+        event.add("description", f"Reference {reference}. Details in the clinic admin.")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

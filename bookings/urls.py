@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "bookings"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("request/<str:token>/move/confirm/", views.MoveConfirmView.as_view(), name="move_confirm"),
     path("request/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
+    # A specialist's private calendar feed; the token is the key (bookings/feeds.py).
+    path("calendar/<str:token>/appointments.ics", feeds.specialist_feed, name="specialist_calendar"),
 ]

@@ -6,8 +6,9 @@ import re
 
 from gunicorn.glogging import Logger
 
-# /book/thanks/<token>/ and /book/request/<token>/... (not /book/request/erased/).
-TOKEN_IN_PATH = re.compile(r"(/book/(?:thanks|request)/)(?!erased/)[^/?#\s\"]+")
+# /book/thanks/<token>/, /book/request/<token>/... (not /book/request/erased/) and
+# a specialist's /book/calendar/<token>/appointments.ics.
+TOKEN_IN_PATH = re.compile(r"(/book/(?:thanks|request|calendar)/)(?!erased/)[^/?#\s\"]+")
 
 
 class RedactingLogger(Logger):

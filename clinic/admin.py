@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.shortcuts import redirect
 
 from .models import ClinicProfile, Holiday, OpeningHours, Specialist
 
@@ -34,6 +35,10 @@ class ClinicProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return not ClinicProfile.objects.exists()
+
+    def changelist_view(self, request, extra_context=None):
+        # There is one profile: open it, not a list of one.
+        return redirect("admin:clinic_clinicprofile_change", ClinicProfile.load().pk)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -7,6 +7,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
+from django.db.models.base import ModelBase
 from django.http import Http404
 from django.urls import path
 from django_otp import devices_for_user
@@ -38,7 +39,32 @@ class SecondFactorLoginForm(OTPAdminAuthenticationForm):
         super().clean_otp(user)
 
 
+# Login attempts and task results: for the owner, not for reception or editors.
+TECHNICAL_APPS = {"axes", "django_tasks_database"}
+
+
+class SuperuserOnly:
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
 class ClinicAdminSite(admin.AdminSite):
+    # The request list and the schedule need the width (1280 px screens);
+    # the breadcrumbs and the index lead everywhere the sidebar did.
+    enable_nav_sidebar = False
+
     # With ADMIN_REQUIRE_2FA (production) staff sign in with a password and a
     # code from their authenticator app, as django-otp's OTPAdminSite does;
     # without it (make run, tests) a password alone.
@@ -53,6 +79,14 @@ class ClinicAdminSite(admin.AdminSite):
     def has_permission(self, request):
         verified = not settings.ADMIN_REQUIRE_2FA or request.user.is_verified()
         return verified and super().has_permission(request)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models = [model_or_iterable] if isinstance(model_or_iterable, ModelBase) else model_or_iterable
+        for model in models:
+            model_admin = admin_class or admin.ModelAdmin
+            if model._meta.app_label in TECHNICAL_APPS and not issubclass(model_admin, SuperuserOnly):
+                model_admin = type(model_admin.__name__, (SuperuserOnly, model_admin), {})
+            super().register(model, model_admin, **options)
 
     def get_urls(self):
         # Ahead of Django's own route of the same name, which redirects for

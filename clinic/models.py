@@ -1,5 +1,7 @@
+import secrets
 from datetime import time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -272,6 +274,19 @@ class Specialist(models.Model):
     length_phone = models.PositiveSmallIntegerField(
         "length by phone (minutes)", default=DEFAULT_LENGTH_MINUTES
     )
+    # Clinicians: their staff account, and their private calendar feed.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="staff account",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="specialist",
+        help_text="Optional. A staff account in the Clinicians group sees this specialist's appointments.",
+    )
+    calendar_token = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="The secret in the calendar feed's address."
+    )
 
     objects = SpecialistQuerySet.as_manager()
 
@@ -296,6 +311,15 @@ class Specialist(models.Model):
 
     def get_absolute_url(self):
         return reverse("clinic:specialist", kwargs={"slug": self.slug})
+
+    def renew_calendar_token(self):
+        """A new feed address; the old one stops working."""
+        self.calendar_token = secrets.token_urlsafe(32)
+        self.save(update_fields=["calendar_token"])
+
+    def revoke_calendar_token(self):
+        self.calendar_token = ""
+        self.save(update_fields=["calendar_token"])
 
     def clean(self):
         if self.photo and not self.photo_alt.strip():

@@ -1,8 +1,9 @@
 """Booking and moving an appointment go through their own admin pages, which
 call bookings.services; the appointment's own page is a read-only record."""
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,10 +17,13 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
+from clinic.formats import local_datetime
 from clinic.models import Specialist
 
-from .. import services
-from ..models import Appointment, ConsultationRequest
+from .. import board, services
+from ..access import own_appointments, sees_only_own
+from ..emails import first_name
+from ..models import Appointment, ConsultationRequest, window_start
 
 
 def _model_field(name, **kwargs):
@@ -102,9 +106,13 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     readonly_fields = ["next"]
     actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
 
+    def get_queryset(self, request):
+        return own_appointments(super().get_queryset(request), request.user)
+
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
+            path("week/", view(self.week_view), name="bookings_appointment_week"),
             path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
@@ -127,12 +135,65 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
         return format_html('<a href="{}">Reschedule or change the details</a>', url)
 
+    def week_view(self, request):
+        """The schedule: a day or a week, one column per specialist, and the
+        requests waiting for a time beside it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = timezone.localdate()
+        by_day = request.GET.get("view") == "day"
+        first = day if by_day else board.week_start(day)
+        length = 1 if by_day else 7
+        specialists = Specialist.objects.active()
+        if sees_only_own(request.user):
+            specialists = specialists.filter(user=request.user)
+        may_book = request.user.has_perm("bookings.add_appointment")
+        chosen = None
+        if may_book and request.GET.get("request", "").isdigit():
+            chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
+            chosen = chosen if chosen is not None and chosen.is_schedulable else None
+
+        def page(**changes):
+            query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
+            if chosen:
+                query["request"] = chosen.pk
+            query.update(changes)
+            return "?" + urlencode({k: v for k, v in query.items() if v is not None})
+
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Schedule: {'day' if by_day else 'week'} of {date_format(first, 'DATE_FORMAT')}",
+            "opts": self.opts,
+            "board": board.build_board(first, length, specialists=specialists),
+            "specialists": list(specialists),
+            "by_day": by_day,
+            "chosen": chosen,
+            "chosen_first_name": first_name(chosen.name) if chosen else "",
+            "schedule_url": schedule_link(chosen) if chosen else "",
+            "waiting": board.waiting_requests() if may_book else [],
+            "nav": {
+                "previous": page(date=(first - timedelta(days=length)).isoformat()),
+                "next": page(date=(first + timedelta(days=length)).isoformat()),
+                "today": page(date=timezone.localdate().isoformat()),
+                "week": page(view="week"),
+                "day": page(
+                    view="day", date=(day if by_day else max(first, timezone.localdate())).isoformat()
+                ),
+                "clear": page(request=None),
+            },
+            "choose_url": page(request=""),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/week.html", context)
+
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
         consultation = get_object_or_404(ConsultationRequest, pk=request_id)
-        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        form = AppointmentForm(request.POST or None, initial={"start": start, "mode": consultation.mode})
+        form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
             form,
@@ -177,7 +238,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                 form.add_service_error(error)
             else:
                 self.message_user(request, done.format(appointment), messages.SUCCESS)
-                return redirect("admin:bookings_appointment_changelist")
+                # Back to the request, where reception was working.
+                return redirect("admin:bookings_consultationrequest_change", consultation.pk)
         context = {
             **self.admin_site.each_context(request),
             "title": title,
@@ -207,6 +269,31 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         self._close(request, queryset, Appointment.Status.NO_SHOW)
 
 
+def schedule_initial(consultation, query):
+    """The form filled in: the time chosen on the schedule page (?start=&specialist=),
+    else the visitor's first preferred window, with their mode and specialist."""
+    initial = {"mode": consultation.mode, "specialist": consultation.preferred_specialist_id}
+    start = None
+    if query.get("start"):
+        try:
+            start = timezone.make_aware(datetime.fromisoformat(query["start"]))
+        except (ValueError, TypeError):
+            start = None
+    if query.get("specialist", "").isdigit():
+        initial["specialist"] = int(query["specialist"])
+    if start is None and consultation.window1_date and consultation.window1_part:
+        start = window_start(consultation.window1_date, consultation.window1_part)
+    if start is None or start < timezone.now():
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
+    initial["start"] = timezone.localtime(start)
+    return initial
+
+
+def week_link(consultation):
+    """The schedule page, choosing a time for this request."""
+    return reverse("admin:bookings_appointment_week") + f"?request={consultation.pk}"
+
+
 def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
 
@@ -218,7 +305,7 @@ def appointments_summary(consultation):
         format_html(
             '<li><a href="{}">{}</a>: {}, {}</li>',
             reverse("admin:bookings_appointment_change", args=[appointment.pk]),
-            date_format(timezone.localtime(appointment.start), "D j M Y, H:i"),
+            local_datetime(appointment.start),
             appointment.specialist,
             appointment.get_status_display().lower(),
         )

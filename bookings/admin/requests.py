@@ -7,15 +7,22 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from clinic.formats import local_datetime
 from clinic.models import ClinicProfile
 
 from .. import services
+from ..access import own_requests
+from ..emails import first_name
 from ..models import ConsultationRequest, InternalNote
-from .appointments import appointments_summary, schedule_link
+from ..models.requests import URGENT_FIRST
+from ..replies import contact_links
+from .appointments import appointments_summary, schedule_link, week_link
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
@@ -82,6 +89,12 @@ class InternalNoteInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "text":
+            # A table cell has no <label>: screen readers need a name.
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 3, "aria-label": "New note"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 class ReadableHistory(HistoricalRecordContextHelper):
     """History deltas in the words staff use: labels, not stored codes."""
@@ -127,7 +140,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         "reference",
         "name",
         "status",
-        "urgent",
+        "urgent_label",
         "concern",
         "mode",
         "time_waiting",
@@ -193,6 +206,12 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     ]
     view_on_site = False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and not obj.erased_at:
+            extra_context = {**(extra_context or {}), "summary": request_summary(obj, request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_historical_record_context_helper(self, request, historical_record):
         return ReadableHistory(self.model, historical_record)
 
@@ -218,15 +237,31 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     def appointments(self, obj):
         return appointments_summary(obj)
 
+    def get_queryset(self, request):
+        return own_requests(super().get_queryset(request), request.user)
+
+    def get_ordering(self, request):
+        # Someone who said they are not safe is never below the fold.
+        return [URGENT_FIRST, "-created"]
+
+    @admin.display(description="urgent", ordering="urgent")
+    def urgent_label(self, obj):
+        if not obj.urgent:
+            return ""
+        return mark_safe('<strong class="urgent-label">Urgent</strong>')
+
+    @admin.display(description="time waiting", ordering="created")
     def time_waiting(self, obj):
-        return timesince(obj.created) if obj.status == Status.NEW else "—"
+        if obj.status != Status.NEW:
+            return "—"
+        return timesince(obj.created, depth=1)
 
     @admin.display(description="contact by")
     def contact_channels_display(self, obj):
         return obj.contact_channels_display or "—"
 
     def preferred_times(self, obj):
-        return "; ".join(f"{day:%a %d %b %Y}, {part}" for day, part in obj.preferred_windows)
+        return "; ".join(f"{date_format(day)}, {part}" for day, part in obj.preferred_windows)
 
     def campaign(self, obj):
         return (
@@ -292,6 +327,28 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         # Counts and who, never what: this line may end up in shared logs.
         logger.info("User %s exported %d consultation requests", request.user.pk, len(rows))
         return response
+
+
+def request_summary(obj, request):
+    """The top of the request's page: what was asked for, and the ways to reply."""
+    appointments = [
+        {
+            "when": local_datetime(a.start),
+            "specialist": a.specialist,
+            "status": a.get_status_display().lower(),
+        }
+        for a in obj.appointments.select_related("specialist").exclude(status="cancelled")
+    ]
+    can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
+    return {
+        "first_name": first_name(obj.name),
+        "appointments": appointments,
+        "windows": [f"{date_format(day)}, {part}" for day, part in obj.preferred_windows],
+        "waiting": timesince(obj.created, depth=2) if obj.status == Status.NEW else "",
+        "links": contact_links(obj, ClinicProfile.load()),
+        "schedule_url": schedule_link(obj) if can_schedule and not any(appointments) else "",
+        "week_url": week_link(obj) if can_schedule and not any(appointments) else "",
+    }
 
 
 CSV_COLUMNS = [

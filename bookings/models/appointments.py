@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Mode, Specialist
 
 from .requests import ConsultationRequest
@@ -103,7 +104,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.consultation} at {timezone.localtime(self.start):%d %b %Y %H:%M}"
+        return f"{self.consultation} at {local_datetime(self.start)}"
 
     def get_absolute_url(self):
         return reverse("admin:bookings_appointment_change", args=[self.pk])

@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_update_with_history
 
 from articles.models import Article, Topic
+from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Mode, Specialist
 
 # No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
@@ -106,6 +107,12 @@ OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
 CLOSED_STATUSES = [Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW]
 SPAM_RETENTION_DAYS = 30
 SCHEDULABLE_STATUSES = [Status.NEW, Status.CONTACTED, Status.NO_SHOW, Status.SCHEDULED]
+
+
+# Ordering that puts urgent open requests (someone said they are not safe) first.
+URGENT_FIRST = models.Case(
+    models.When(urgent=True, status__in=OPEN_STATUSES, then=0), default=1, output_field=models.IntegerField()
+).asc()
 
 
 class InvalidTransition(Exception):
@@ -465,4 +472,4 @@ class InternalNote(models.Model):
         verbose_name = "internal note"
 
     def __str__(self):
-        return f"Note by {self.author or 'someone'} on {self.created:%d %b %Y %H:%M}"
+        return f"Note by {self.author or 'someone'} on {local_datetime(self.created)}"

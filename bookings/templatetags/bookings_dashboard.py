@@ -5,13 +5,32 @@ from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from clinic.models import ClinicProfile
+from clinic.models import ClinicProfile, Specialist
 
+from ..checklist import setup_checklist
+from ..feeds import calendar_feed_url
 from ..models import Appointment, ConsultationRequest
 
 register = template.Library()
 WEEKS = 12
 BAR_STEPS = 10
+
+
+@register.simple_tag(takes_context=True)
+def owner_checklist(context):
+    """The setup checklist, for superusers (the owner) only."""
+    request = context.get("request")
+    if request is None or not request.user.is_superuser:
+        return []
+    return setup_checklist()
+
+
+@register.simple_tag(takes_context=True)
+def my_calendar_feed(context):
+    """A clinician's own feed address, for the admin index; "" without one."""
+    request = context.get("request")
+    specialist = Specialist.objects.filter(user_id=request.user.pk).exclude(calendar_token="").first()
+    return calendar_feed_url(specialist) if specialist else ""
 
 
 @register.simple_tag(takes_context=True)

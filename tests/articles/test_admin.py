@@ -86,6 +86,7 @@ def test_add_article_cleans_body_and_adds_main_topic(admin_client):
             "status": "published",
             "publish_at_0": now.strftime("%Y-%m-%d"),
             "publish_at_1": now.strftime("%H:%M:%S"),
+            "publish_without_review_reason": "Reviewer on leave; text from the WHO fact sheet.",
             "hero_image_alt": "",
             "seo_description": "",
             "references-TOTAL_FORMS": "1",
@@ -140,7 +141,10 @@ def test_history_is_readable_by_staff(admin_client):
 
 def test_publish_now_action(admin_client):
     draft = ArticleFactory(
-        status=Article.Status.DRAFT, publish_at=timezone.now() + datetime.timedelta(days=5)
+        status=Article.Status.DRAFT,
+        publish_at=timezone.now() + datetime.timedelta(days=5),
+        reviewer=SpecialistFactory(),
+        last_reviewed=timezone.localdate(),
     )
     admin_client.post(CHANGELIST, {"action": "publish_now", "_selected_action": [draft.pk]})
     draft.refresh_from_db()

@@ -84,6 +84,7 @@ def test_editor_writes_previews_schedules_and_publishes_and_scripts_never_run(pa
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
     page.get_by_label("Status:").select_option("published")
     page.locator("#id_publish_at_0").fill(tomorrow.strftime("%Y-%m-%d"))
+    page.get_by_label("Reason for publishing without clinical review").fill("Reviewer on leave this week")
     page.get_by_role("button", name="Save and continue editing").click()
     page.wait_for_url("**/change/")
     assert Article.objects.get(slug="stress-at-work").is_scheduled

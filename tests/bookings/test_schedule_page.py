@@ -1,0 +1,119 @@
+"""Issue 15: the schedule page (day and week, one column per specialist)."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from bookings.models import Appointment, DayOff
+from tests.factories import (
+    AppointmentFactory,
+    ConsultationRequestFactory,
+    UserFactory,
+    clinic_time,
+    specialist_working_every_day,
+)
+
+pytestmark = pytest.mark.django_db
+WEEK = reverse("admin:bookings_appointment_week")
+DASH = "\N{EN DASH}"
+
+
+def week_of(moment):
+    return f"{WEEK}?date={timezone.localdate(moment).isoformat()}"
+
+
+def test_week_shows_hours_appointments_days_off_and_free_gaps(admin_client):
+    specialist = specialist_working_every_day(name="Dr Kavya Rao")
+    start = clinic_time(days_ahead=2, hour=11)
+    appointment = AppointmentFactory(
+        specialist=specialist,
+        start=start,
+        end=start + timedelta(minutes=50),
+        consultation__name="Priya Sharma",
+        mode="video",
+    )
+    DayOff.objects.create(specialist=specialist, date=timezone.localdate(start) + timedelta(days=1))
+    html = admin_client.get(week_of(start) + "&view=day").content.decode()
+    assert "Dr Kavya Rao" in html
+    assert f"10:00{DASH}11:00 free" in html and f"11:50{DASH}18:00 free" in html
+    assert appointment.consultation.reference in html and "Video call · Priya" in html
+    assert "Sharma" not in html  # first name only
+    next_day = admin_client.get(
+        f"{WEEK}?view=day&date={(timezone.localdate(start) + timedelta(days=1)).isoformat()}"
+    ).content.decode()
+    assert "Day off" in next_day
+
+
+def test_choosing_a_request_makes_free_gaps_open_the_filled_in_form(admin_client):
+    specialist = specialist_working_every_day(name="Dr Kavya Rao")
+    consultation = ConsultationRequestFactory(name="Priya Sharma")
+    start = clinic_time(days_ahead=2, hour=10)
+    html = admin_client.get(week_of(start)).content.decode()
+    assert f'request={consultation.pk}"' in html  # listed as waiting
+    html = admin_client.get(week_of(start) + f"&request={consultation.pk}").content.decode()
+    form_url = reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
+    link = f"{form_url}?start={start:%Y-%m-%dT%H:%M}&amp;specialist={specialist.pk}"
+    assert link in html
+    form = admin_client.get(link.replace("&amp;", "&")).content.decode()
+    assert f'value="{start:%Y-%m-%d}"' in form and 'value="10:00:00"' in form
+    assert f'<option value="{specialist.pk}" selected>' in form
+
+
+def test_urgent_waiting_requests_come_first(admin_client):
+    calm = ConsultationRequestFactory(name="Calm Visitor")
+    urgent = ConsultationRequestFactory(name="Urgent Visitor", safe_now="no")
+    html = admin_client.get(WEEK).content.decode()
+    waiting = html.split('id="waiting-title"')[1]
+    assert waiting.index(urgent.reference) < waiting.index(calm.reference)
+    assert waiting.index("urgent-label") < waiting.index(urgent.reference)
+
+
+def test_a_clinician_sees_only_their_own_column(client):
+    user = UserFactory(username="dr-ira")
+    user.groups.add(Group.objects.get(name="Clinicians"))
+    specialist_working_every_day(name="Dr Ira Sen", user=user)
+    specialist_working_every_day(name="Dr Other Person")
+    client.force_login(user)
+    html = client.get(WEEK).content.decode()
+    assert "Dr Ira Sen" in html and "Dr Other Person" not in html
+    assert "waiting-title" not in html
+
+
+def make_appointments(specialists, count):
+    """`count` appointments in this week, hour by hour, across the specialists."""
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    starts = (
+        timezone.make_aware(datetime.combine(monday + timedelta(days=offset), time(hour)))
+        for offset in range(7)
+        for hour in range(10, 18)
+    )
+    made = 0
+    for start in starts:
+        for specialist in specialists:
+            if made == count:
+                return monday
+            AppointmentFactory(specialist=specialist, start=start, end=start + timedelta(minutes=50))
+            made += 1
+    return monday
+
+
+@pytest.mark.parametrize("count", [20, 200])
+def test_the_week_takes_a_fixed_number_of_queries(admin_client, count):
+    specialists = [specialist_working_every_day() for _ in range(10)]
+    monday = make_appointments(specialists, count)
+    ConsultationRequestFactory.create_batch(3)
+    assert Appointment.objects.count() == count
+    admin_client.get(WEEK)  # sessions and permissions warmed up
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(f"{WEEK}?date={monday.isoformat()}")
+    assert response.status_code == 200
+    assert response.content.decode().count("schedule__appointment ") == count
+    # Session and user (2), the admin's app list (1), specialists, working hours,
+    # days off, appointments (4), the clinic profile (1), waiting requests (1),
+    # the session saved (3).
+    assert len(queries) == 12, [q["sql"][:80] for q in queries]
