@@ -38,6 +38,8 @@ class SpecialistWithScheduleAdmin(SpecialistAdmin):
         if not change:
             services.give_clinic_hours(form.instance)
 
+    # The clinician's account and feed (admin branch) beside the fees (hold branch).
+    fieldsets = [*SpecialistAdmin.fieldsets, ("Clinician", {"fields": ["user", "calendar_feed"]})]
     autocomplete_fields = [*SpecialistAdmin.autocomplete_fields, "user"]
     readonly_fields = [*SpecialistAdmin.readonly_fields, "calendar_feed"]
     actions = [*(SpecialistAdmin.actions or []), "renew_calendar_feed", "revoke_calendar_feed"]

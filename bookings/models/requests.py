@@ -79,7 +79,7 @@ class SafeNow(models.TextChoices):
 
 
 # Form value -> label; each is the boolean field contact_by_<value>.
-CONTACT_CHANNELS = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
+CONTACT_CHANNELS = {"email": _("email"), "phone": _("phone call"), "sms": _("SMS"), "whatsapp": _("WhatsApp")}
 # Up to three preferred windows, each the fields window<n>_date and window<n>_part.
 WINDOWS = (1, 2, 3)
 
@@ -391,7 +391,7 @@ class ConsultationRequest(models.Model):
 
     @property
     def contact_channels_display(self):
-        return ", ".join(CONTACT_CHANNELS[name] for name in self.contact_channels)
+        return ", ".join(str(CONTACT_CHANNELS[name]) for name in self.contact_channels)
 
     @property
     def campaign(self):

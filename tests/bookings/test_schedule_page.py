@@ -114,6 +114,6 @@ def test_the_week_takes_a_fixed_number_of_queries(admin_client, count):
     assert response.status_code == 200
     assert response.content.decode().count("schedule__appointment ") == count
     # Session and user (2), the admin's app list (1), specialists, working hours,
-    # days off, appointments (4), the clinic profile (1), waiting requests (1),
+    # days off, holidays, appointments (5), the clinic profile (1), waiting requests (1),
     # the session saved (3).
-    assert len(queries) == 12, [q["sql"][:80] for q in queries]
+    assert len(queries) == 13, [q["sql"][:80] for q in queries]
