@@ -158,6 +158,8 @@ class ConsultationRequestForm(forms.ModelForm):
         fields = ["name", "email", "phone", "discreet", "language", "age_statement", "safe_now"]
         labels = {
             "name": _("Your name"),
+            "discreet": _("Discreet messages only"),
+            "language": _("Preferred language"),
             "email": _("Email address"),
             "message": _("Anything you would like us to know (optional)"),
             "mode": _("How would you like to meet?"),
