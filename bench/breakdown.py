@@ -172,7 +172,7 @@ OPEN_TIMES_PER_ROUND = 10
 def a_year_of_appointments(specialists):
     """Every working day of the past year and the coming fortnight, four
     appointments a day per specialist (the past ones completed)."""
-    consultation = factories.ConsultationRequestFactory()
+    consultation = factories.ConsultationRequestFactory(submission_key="open-times-benchmark")
     now = timezone.now()
     today = timezone.localdate()
     rows = []
@@ -201,7 +201,8 @@ def open_times_with_a_year():
     with transaction.atomic():
         specialists = list(Specialist.objects.bookable())
         specialists += [
-            factories.SpecialistFactory() for _ in range(OPEN_TIMES_SPECIALISTS - len(specialists))
+            factories.SpecialistFactory(name=f"Open times specialist {n}", registration_number="")
+            for n in range(OPEN_TIMES_SPECIALISTS - len(specialists))
         ]
         for specialist in specialists:
             services.give_clinic_hours(specialist)

@@ -166,6 +166,7 @@ def main():
         workdir = Path(tmp)
         port = free_port()
         env = site_env(workdir, port)
+        (workdir / "var").mkdir()  # production settings expect it to exist
         print("Preparing: migrate, collectstatic, generated data ...", flush=True)
         manage(env, "migrate", "--noinput", "-v0")
         if os.environ.get("DATABASE_URL"):

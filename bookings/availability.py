@@ -9,7 +9,7 @@ the appointments in the period; the rest is arithmetic in Python."""
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -19,8 +19,9 @@ from clinic.models import ClinicProfile, Holiday, Specialist
 from .models import Appointment, DayOff, WorkingHours
 
 KEY_RE = re.compile(r"^(\d{1,18})-(\d{12})$")
-# Start times after an appointment are rounded up to this, so none starts at 11:43.
-ROUND_TO = timedelta(minutes=5)
+# Start times after an appointment are rounded up to this many minutes, so none starts at 11:43.
+ROUND_TO = 5
+MINUTES_A_DAY = 24 * 60
 
 
 @dataclass(frozen=True)
@@ -64,10 +65,9 @@ def open_times(mode, specialist=None, *, days=14, now=None, ignore=None):
     last_day = min(
         first_day + timedelta(days=days - 1), first_day + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
     )
-    slots = _open_slots(mode, specialist, first_day, last_day, now=now, ignore=ignore)
-    if specialist is None:
-        seen = set()
-        slots = [slot for slot in slots if not (slot.start in seen or seen.add(slot.start))]
+    slots = _open_slots(
+        mode, specialist, first_day, last_day, now=now, ignore=ignore, one_per_start=specialist is None
+    )
     by_day = {}
     for slot in slots:
         by_day.setdefault(slot.local_start.date(), []).append(slot)
@@ -92,17 +92,18 @@ def find_slot(key, mode, *, ignore=None, now=None):
     return next((slot for slot in slots if slot.start == start), None)
 
 
-def _round_up(moment):
-    local = timezone.localtime(moment)
-    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    steps = -((midnight - local) // ROUND_TO)  # ceiling division
-    return midnight + steps * ROUND_TO
+def _minutes(moment, first_day, tz):
+    """Clinic wall-clock minutes since midnight of first_day: the arithmetic
+    below is on whole numbers (comparing aware datetimes is slow)."""
+    local = moment.astimezone(tz)
+    return (local.date() - first_day).days * MINUTES_A_DAY + local.hour * 60 + local.minute
 
 
-def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None):
+def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_per_start=False):
     """Every open Slot from first_day to last_day (clinic dates), ordered by
-    start, then by the specialists' order."""
-    buffer = ClinicProfile.load().buffer
+    start, then by the specialists' order; with one_per_start, only the first
+    specialist's at each start time."""
+    buffer_minutes = ClinicProfile.load().buffer_minutes
     specialists = Specialist.objects.bookable()
     if specialist is not None:
         specialists = specialists.filter(pk=getattr(specialist, "pk", specialist))
@@ -111,14 +112,17 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None):
         return []
     ids = [s.pk for s in specialists]
     tz = timezone.get_current_timezone()
-    period_start = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
-    period_end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    buffer = timedelta(minutes=buffer_minutes)
+    period_start = datetime.combine(first_day, time(), tzinfo=tz)
+    period_end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
 
     hours = {}
-    for specialist_id, weekday, start, end in WorkingHours.objects.filter(specialist_id__in=ids).values_list(
-        "specialist_id", "weekday", "start", "end"
-    ):
-        hours.setdefault((specialist_id, weekday), []).append((start, end))
+    for specialist_id, weekday, opens, closes in WorkingHours.objects.filter(
+        specialist_id__in=ids
+    ).values_list("specialist_id", "weekday", "start", "end"):
+        hours.setdefault((specialist_id, weekday), []).append(
+            (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
+        )
     days_off = set(
         DayOff.objects.filter(specialist_id__in=ids, date__range=(first_day, last_day)).values_list(
             "specialist_id", "date"
@@ -130,36 +134,45 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None):
     )
     if ignore is not None:
         appointments = appointments.exclude(pk=getattr(ignore, "pk", ignore))
-    busy = {}  # specialist id -> [(start - buffer, end + buffer), ...] by start; they never overlap
+    # Specialist id -> [(start - buffer, end + buffer), ...] in minutes, by start; they never overlap.
+    busy = {}
     for specialist_id, start, end in appointments.order_by("start").values_list(
         "specialist_id", "start", "end"
     ):
-        busy.setdefault(specialist_id, []).append((start - buffer, end + buffer))
+        busy.setdefault(specialist_id, []).append(
+            (_minutes(start, first_day, tz) - buffer_minutes, _minutes(end, first_day, tz) + buffer_minutes)
+        )
 
-    earliest = now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
-    slots = []
+    earliest = _minutes(now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS), first_day, tz)
+    candidates = []  # (start minute, order, length)
     for order, specialist in enumerate(specialists):
-        length = specialist.length_for(mode)
-        fee = specialist.fee_for(mode)
+        length = specialist.length_for(mode) // timedelta(minutes=1)
         taken = busy.get(specialist.pk, [])
         taken_ends = [end for _, end in taken]
-        day = first_day
-        while day <= last_day:
+        for offset in range((last_day - first_day).days + 1):
+            day = first_day + timedelta(days=offset)
             if day in holidays or (specialist.pk, day) in days_off:
-                day += timedelta(days=1)
                 continue
+            midnight = offset * MINUTES_A_DAY
             for opens, closes in sorted(hours.get((specialist.pk, day.weekday()), [])):
-                cursor = datetime.combine(day, opens, tzinfo=tz)
-                block_end = datetime.combine(day, closes, tzinfo=tz)
+                cursor, block_end = midnight + opens, midnight + closes
                 while cursor + length <= block_end:
                     # The first appointment (with its buffer) that ends after the cursor.
                     i = bisect_right(taken_ends, cursor)
                     if i < len(taken) and taken[i][0] < cursor + length:
-                        cursor = _round_up(taken[i][1])
+                        cursor = -(-taken[i][1] // ROUND_TO) * ROUND_TO  # after it, rounded up
                         continue
                     if cursor >= earliest:
-                        slots.append((cursor, order, Slot(cursor, cursor + length, specialist, fee)))
-                    cursor += length + buffer
-            day += timedelta(days=1)
-    slots.sort(key=lambda item: item[:2])
-    return [slot for _, _, slot in slots]
+                        candidates.append((cursor, order, length))
+                    cursor += length + buffer_minutes
+    candidates.sort()
+    slots, seen = [], set()
+    for minute, order, length in candidates:
+        if one_per_start and minute in seen:
+            continue
+        seen.add(minute)
+        specialist = specialists[order]
+        day, minute_of_day = divmod(minute, MINUTES_A_DAY)
+        start = datetime.combine(first_day + timedelta(days=day), time(*divmod(minute_of_day, 60)), tzinfo=tz)
+        slots.append(Slot(start, start + timedelta(minutes=length), specialist, specialist.fee_for(mode)))
+    return slots

@@ -87,6 +87,7 @@ def _build_message(email):
         template = "hold_released"
     else:
         context["when"] = date_format(timezone.localtime(appointment.start), "l j F Y, g:i A")
+        context["fee"] = appointment.specialist.fee_for(appointment.mode)
         template = f"appointment_{email.kind}"
     message = _message(
         SUBJECTS[email.kind] % {"clinic": clinic.name},

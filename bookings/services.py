@@ -95,17 +95,24 @@ def submit_request(consultation, *, automated=False, slot=None):
     raise RuntimeError("Could not find a free reference")
 
 
-def _hold(consultation, slot):
-    """The held appointment for the visitor's chosen time, checked again under
-    the specialist's lock; the database's overlap guard is the last word."""
+def _still_open(slot, mode, ignore=None):
+    """The open Slot for a Slot or its key, looked up again once the
+    specialist's calendar is locked; raises TimeTaken when it is not open."""
     key = getattr(slot, "key", slot)
     parsed = availability.parse_slot_key(key)
     if parsed is None:
         raise TimeTaken
     _lock_calendar(Specialist(pk=parsed[0]))
-    current = availability.find_slot(key, consultation.mode)
+    current = availability.find_slot(key, mode, ignore=ignore)
     if current is None:
         raise TimeTaken
+    return current
+
+
+def _hold(consultation, slot):
+    """The held appointment for the visitor's chosen time, checked again under
+    the specialist's lock; the database's overlap guard is the last word."""
+    current = _still_open(slot, consultation.mode)
     appointment = Appointment(
         consultation=consultation,
         specialist=current.specialist,
@@ -117,11 +124,8 @@ def _hold(consultation, slot):
     )
     _history(appointment, "Time chosen by the visitor", None)
     try:
-        with transaction.atomic():
-            appointment.save(force_insert=True)
-    except (IntegrityError, OperationalError) as exc:
-        if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
-            raise
+        _save_guarded(appointment, current.specialist, force_insert=True)
+    except ValidationError as exc:
         raise TimeTaken from exc
     return appointment
 
@@ -196,21 +200,13 @@ def move_by_visitor(appointment, slot):
         )
     if not current.changeable_by_visitor:
         raise _cutoff_error()
-    key = getattr(slot, "key", slot)
-    parsed = availability.parse_slot_key(key)
-    if parsed is None:
-        raise TimeTaken
-    _lock_calendar(Specialist(pk=parsed[0]))
-    new = availability.find_slot(key, current.mode, ignore=current)
-    if new is None:
-        raise TimeTaken
+    new = _still_open(slot, current.mode, ignore=current)
     current.specialist, current.start, current.end = new.specialist, new.start, new.end
     current.sequence += 1
     _history(current, "Moved by the visitor", None)
     try:
-        with transaction.atomic():
-            current.save(update_fields=["specialist", "start", "end", "sequence"])
-    except IntegrityError as exc:
+        _save_guarded(current, new.specialist, update_fields=["specialist", "start", "end", "sequence"])
+    except ValidationError as exc:
         raise TimeTaken from exc
     consultation = current.consultation
     _changed_by_visitor(consultation)

@@ -88,6 +88,8 @@ def test_an_automated_submission_holds_nothing(specialist):
 
 def test_staff_confirm_a_hold_and_the_visitor_gets_the_calendar_file(hold, mailoutbox):
     user = UserFactory()
+    hold.specialist.fee_video = 1500
+    hold.specialist.save()
     services.confirm_hold(hold, user=user, video_link="https://meet.example/abc")
     hold.refresh_from_db()
     assert hold.status == "booked" and hold.video_link == "https://meet.example/abc"
@@ -95,6 +97,7 @@ def test_staff_confirm_a_hold_and_the_visitor_gets_the_calendar_file(hold, mailo
     run_worker()
     confirmation = next(m for m in mailoutbox if m.subject.endswith("is confirmed"))
     assert confirmation.attachments[0][0] == "appointment.ics"
+    assert "Fee: ₹1,500" in confirmation.body and "₹1,500" in confirmation.alternatives[0][0]
     with pytest.raises(ValidationError):
         services.confirm_hold(hold, user=user)
 
