@@ -124,10 +124,11 @@ class BookView(FormView):
 @method_decorator(never_cache, name="dispatch")
 class OpenTimesView(View):
     """The open-times part of the form alone, for the form's script to swap in
-    when the mode or the specialist changes (the page works without it)."""
+    when the mode or the specialist changes (the page works without it). POST,
+    so whom a visitor looks at stays out of URLs and access logs."""
 
-    def get(self, request):
-        query = OpenTimesQuery(request.GET)
+    def post(self, request):
+        query = OpenTimesQuery(request.POST)
         if not query.is_valid():
             return render(request, "bookings/includes/open_times.html", {"times_error": True}, status=400)
         context = open_times_context(

@@ -39,14 +39,17 @@
   function updateTimes() {
     if (!times || !timesUrl) { return; }
     var specialist = form.querySelector("select[name='preferred_specialist']");
+    var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
     var query = new URLSearchParams({
       mode: checkedValue("mode"),
       specialist: specialist ? specialist.value : "",
-      slot: checkedValue("slot")
+      slot: checkedValue("slot"),
+      csrfmiddlewaretoken: csrf ? csrf.value : ""
     });
     var mine = ++request;
     times.setAttribute("aria-busy", "true");
-    fetch(timesUrl + "?" + query.toString(), { headers: { "Accept": "text/html" }, credentials: "same-origin" })
+    // POST, so the specialist looked at stays out of URLs and logs.
+    fetch(timesUrl, { method: "POST", body: query, headers: { "Accept": "text/html" }, credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
       .then(function (html) {
         if (mine !== request) { return; }  // a later change is on its way
@@ -55,14 +58,12 @@
         updateWindows();
         if (timesAnnounce) {
           var count = times.querySelectorAll("input[name='slot']").length;
-          timesAnnounce.textContent = count
-            ? words("updated", "The open times below have been updated.")
-            : words("no-times", "There are no open times for this choice.");
+          timesAnnounce.textContent = form.getAttribute(count ? "data-times-updated" : "data-no-times");
         }
       })
       .catch(function () {
         if (timesAnnounce && mine === request) {
-          timesAnnounce.textContent = words("failed", "The open times could not be updated. Please try again.");
+          timesAnnounce.textContent = form.getAttribute("data-times-failed");
         }
       })
       .then(function () { if (mine === request) { times.removeAttribute("aria-busy"); } });
@@ -104,6 +105,16 @@
     message.addEventListener("input", update);
     update();
   }
+
+  // An answered question loses its red outline (its message stays until the next send).
+  form.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.name && target.classList.contains("is-invalid")) {
+      form.querySelectorAll("[name='" + target.name + "']").forEach(function (el) {
+        el.classList.remove("is-invalid");
+      });
+    }
+  });
 
   // One click sends once; the server also refuses a second copy.
   form.addEventListener("submit", function () {
