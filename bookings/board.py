@@ -5,9 +5,10 @@ queries whatever the number of appointments or specialists."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from clinic.models import Specialist
+from clinic.models import ClinicProfile, Holiday, Specialist
 
 from .emails import first_name
 from .models import Appointment, ConsultationRequest, DayOff, WorkingHours
@@ -55,13 +56,8 @@ def _at(day, moment):
 
 
 def holidays_between(first, last):
-    """{date: name} of clinic-wide closed days (clinic.Holiday, when it exists)."""
-    from clinic import models as clinic_models
-
-    holiday = getattr(clinic_models, "Holiday", None)
-    if holiday is None:
-        return {}
-    return dict(holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
+    """{date: name} of clinic-wide closed days."""
+    return dict(Holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
 
 
 def build_board(first, days, *, specialists=None, now=None):
@@ -77,6 +73,7 @@ def build_board(first, days, *, specialists=None, now=None):
         for row in DayOff.objects.filter(date__range=(first, last))
     }
     holidays = holidays_between(first, last)
+    buffer = ClinicProfile.load().buffer
     appointments = {}
     for appointment in (
         Appointment.objects.occupying()
@@ -96,7 +93,8 @@ def build_board(first, days, *, specialists=None, now=None):
                 specialist, hours.get((specialist.pk, day.weekday()), []), days_off.get((specialist.pk, day))
             )
             booked = appointments.get((specialist.pk, day), [])
-            free = [] if cell.day_off or board[-1].holiday else free_gaps(day, cell.hours, booked, now)
+            closed = cell.day_off or board[-1].holiday
+            free = [] if closed else free_gaps(day, cell.hours, booked, now, buffer)
             cell.blocks = sorted([*free, *(Block(a.start, a.end, a) for a in booked)], key=lambda b: b.start)
             board[-1].cells.append(cell)
     return board
@@ -108,31 +106,37 @@ def _next_quarter(moment):
     return moment + timedelta(minutes=-moment.minute % 15)
 
 
-def free_gaps(day, hours, booked, now):
+def free_gaps(day, hours, booked, now, buffer=timedelta(0)):
+    """Working hours less appointments and the clinic's buffer around each."""
     gaps = []
     for opens, closes in hours:
         cursor, end = max(_at(day, opens), now), _at(day, closes)
         for appointment in booked:
-            if appointment.end <= cursor or appointment.start >= end:
+            before, after = appointment.start - buffer, appointment.end + buffer
+            if after <= cursor or before >= end:
                 continue
-            if appointment.start - cursor >= SHORTEST_GAP:
-                gaps.append(Block(cursor, appointment.start))
-            cursor = max(cursor, appointment.end)
+            if before - cursor >= SHORTEST_GAP:
+                gaps.append(Block(cursor, before))
+            cursor = max(cursor, after)
         if end - cursor >= SHORTEST_GAP:
             gaps.append(Block(cursor, end))
     return gaps
 
 
 def waiting_requests():
-    """Open requests with no appointment yet: urgent first, then oldest first."""
+    """Open requests without a confirmed appointment, urgent first, then oldest
+    first; each with .holds (the time the visitor chose, if any) and .first_name."""
     from .models.requests import URGENT_FIRST
 
     waiting = list(
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
-        .exclude(appointments__status__in=[Appointment.Status.BOOKED])
+        .exclude(appointments__status=Appointment.Status.BOOKED)
         .select_related("preferred_specialist")
+        .prefetch_related(
+            Prefetch("appointments", Appointment.objects.held().select_related("specialist"), to_attr="holds")
+        )
         .order_by(URGENT_FIRST, "created")[:50]
     )
     for consultation in waiting:

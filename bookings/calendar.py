@@ -70,7 +70,7 @@ def specialist_calendar(specialist, appointments):
         event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
         event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
         event.add("summary", f"{appointment.get_mode_display()} · {reference}")
-        event.add("status", "CONFIRMED" if appointment.is_live else "TENTATIVE")
+        event.add("status", "TENTATIVE" if appointment.is_held else "CONFIRMED")
         event.add("description", f"Reference {reference}. Details in the clinic admin.")
         calendar.add_component(event)
     calendar.add_missing_timezones()

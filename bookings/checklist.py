@@ -5,6 +5,7 @@ Here rather than in clinic because it looks at working hours (bookings) too."""
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.db.models import Q
 from django.urls import reverse
 
 from articles.models import Article
@@ -37,10 +38,13 @@ def setup_checklist():
                 reverse("admin:clinic_specialist_add"),
             )
         )
-    for specialist in specialists.filter(working_hours__isnull=True).distinct():
+    no_hours = set(specialists.filter(working_hours__isnull=True).values_list("pk", flat=True))
+    no_fee = Q(fee_in_clinic__isnull=True, fee_video__isnull=True, fee_phone__isnull=True)
+    for specialist in specialists.filter(Q(pk__in=no_hours) | no_fee):
+        missing = "working hours, so cannot be booked" if specialist.pk in no_hours else "fee"
         items.append(
             (
-                f"{specialist} has no working hours, so cannot be booked.",
+                f"{specialist} has no {missing}.",
                 reverse("admin:clinic_specialist_change", args=[specialist.pk]),
             )
         )

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.generic import FormView, TemplateView, View
 from django_ratelimit.core import is_ratelimited
@@ -99,7 +99,7 @@ class BookView(FormView):
             form.is_valid()  # keep what they typed, with any field messages
             form.add_error(
                 None,
-                gettext(
+                _(
                     "We have received several requests from your connection in a short time. "
                     "Please try again in an hour, or call us; nothing you typed has been lost."
                 ),
@@ -162,18 +162,18 @@ class ThanksView(TemplateView):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        label=_("Would you like to tell us why? (optional)"),
+        label=gettext_lazy("Would you like to tell us why? (optional)"),
         required=False,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Please do not include medical details."),
+        help_text=gettext_lazy("Please do not include medical details."),
     )
 
 
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
-        label=_("I understand: my details will be erased, and any appointment will be cancelled."),
-        error_messages={"required": _("Please tick the box to confirm.")},
+        label=gettext_lazy("I understand: my details will be erased, and any appointment will be cancelled."),
+        error_messages={"required": gettext_lazy("Please tick the box to confirm.")},
     )
 
 
@@ -269,7 +269,7 @@ class ChangeMixin(TokenMixin):
     def too_late(self):
         messages.info(
             self.request,
-            gettext(
+            _(
                 "Your appointment is less than %(hours)s hours away, so it can no longer be changed "
                 "here. Please call us instead."
             )
@@ -285,7 +285,7 @@ class MoveMixin(ChangeMixin):
     def refuse(self):
         refused = super().refuse()
         if refused is None and self.appointment is None:
-            messages.info(self.request, gettext("There is no appointment to move."))
+            messages.info(self.request, _("There is no appointment to move."))
             return self.back_to_status()
         return refused
 
@@ -307,7 +307,7 @@ class MoveMixin(ChangeMixin):
     def taken(self):
         messages.warning(
             self.request,
-            gettext("Sorry, that time is no longer available. Please choose another of the times below."),
+            _("Sorry, that time is no longer available. Please choose another of the times below."),
         )
         return redirect("bookings:move", token=self.kwargs["token"])
 
@@ -339,7 +339,7 @@ class MoveConfirmView(MoveMixin, TemplateView):
             return refused
         key = request.GET.get("slot")
         if not key:
-            messages.error(request, gettext("Please choose one of the times."))
+            messages.error(request, _("Please choose one of the times."))
             return redirect("bookings:move", token=self.kwargs["token"])
         slot = self.chosen_slot(key)
         if slot is None:
@@ -362,9 +362,9 @@ class MoveConfirmView(MoveMixin, TemplateView):
             return self.too_late()
         when = date_format(timezone.localtime(slot.start), "l j F Y, g:i A")
         if was_held:
-            notice = gettext("Your requested time is now %(when)s. We will confirm it by email.")
+            notice = _("Your requested time is now %(when)s. We will confirm it by email.")
         else:
-            notice = gettext(
+            notice = _(
                 "Your appointment is now on %(when)s. We have emailed you the new details for your calendar."
             )
         messages.success(request, notice % {"when": when})
@@ -380,9 +380,7 @@ class CancelView(ChangeMixin, FormView):
     def refuse(self):
         refused = super().refuse()
         if refused is None and not self.consultation.can_transition_to(Status.CANCELLED):
-            messages.info(
-                self.request, gettext("This request is already closed, so there is nothing to cancel.")
-            )
+            messages.info(self.request, _("This request is already closed, so there is nothing to cancel."))
             return self.back_to_status()
         return refused
 
@@ -396,13 +394,11 @@ class CancelView(ChangeMixin, FormView):
         except ValidationError:
             return self.too_late()
         if self.appointment is None:
-            notice = gettext("Your request is cancelled.")
+            notice = _("Your request is cancelled.")
         elif had_confirmed:
-            notice = gettext(
-                "Your appointment is cancelled. We have emailed you a confirmation for your calendar."
-            )
+            notice = _("Your appointment is cancelled. We have emailed you a confirmation for your calendar.")
         else:
-            notice = gettext("Your appointment request is cancelled.")
+            notice = _("Your appointment request is cancelled.")
         messages.success(self.request, notice)
         return self.back_to_status()
 

@@ -9,12 +9,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.formats import local_datetime
@@ -76,6 +78,23 @@ class AppointmentForm(forms.Form):
             self.add_error(field if field in self.fields else None, errors)
 
 
+class OfferTimeForm(AppointmentForm):
+    """Another time for a visitor's held appointment: it moves there and is confirmed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["duration", "mode", "location", "video_link"]:
+            del self.fields[name]
+
+    def service_options(self):
+        data = self.cleaned_data
+        return {
+            "specialist": data["specialist"],
+            "start": data["start"],
+            "override_hours": data["override_working_hours"],
+        }
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(SimpleHistoryAdmin):
     class Media:
@@ -117,6 +136,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_appointment_reschedule"),
+            path("<int:pk>/confirm/", view(self.confirm_view), name="bookings_appointment_confirm"),
+            path("<int:pk>/offer/", view(self.offer_view), name="bookings_appointment_offer"),
             *super().get_urls(),
         ]
 
@@ -151,10 +172,11 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         if sees_only_own(request.user):
             specialists = specialists.filter(user=request.user)
         may_book = request.user.has_perm("bookings.add_appointment")
-        chosen = None
+        chosen = chosen_hold = None
         if may_book and request.GET.get("request", "").isdigit():
             chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
             chosen = chosen if chosen is not None and chosen.is_schedulable else None
+            chosen_hold = chosen.appointments.held().first() if chosen else None
 
         def page(**changes):
             query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
@@ -172,7 +194,17 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             "by_day": by_day,
             "chosen": chosen,
             "chosen_first_name": first_name(chosen.name) if chosen else "",
-            "schedule_url": schedule_link(chosen) if chosen else "",
+            # A free time for a request with a hold is offered instead of the held one.
+            "schedule_url": (
+                reverse("admin:bookings_appointment_offer", args=[chosen_hold.pk])
+                if chosen_hold
+                else schedule_link(chosen)
+                if chosen
+                else ""
+            ),
+            "chosen_hold": chosen_hold,
+            "may_confirm": request.user.has_perm("bookings.change_appointment"),
+            "here": request.get_full_path(),
             "waiting": board.waiting_requests() if may_book else [],
             "nav": {
                 "previous": page(date=(first - timedelta(days=length)).isoformat()),
@@ -188,6 +220,52 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/bookings/appointment/week.html", context)
+
+    def _held(self, request, pk):
+        appointment = get_object_or_404(
+            self.get_queryset(request).select_related("consultation", "specialist"), pk=pk
+        )
+        if not (super().has_change_permission(request, appointment) and appointment.is_held):
+            raise PermissionDenied
+        return appointment
+
+    def confirm_view(self, request, pk):
+        """One click: the visitor's chosen time is confirmed and they are emailed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        appointment = self._held(request, pk)
+        try:
+            services.confirm_hold(appointment, user=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Confirmed {appointment.consultation} on {local_datetime(appointment.start)} with "
+                f"{appointment.specialist}. The visitor is being emailed the confirmation.",
+                messages.SUCCESS,
+            )
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("admin:bookings_consultationrequest_change", appointment.consultation_id)
+
+    def offer_view(self, request, pk):
+        appointment = self._held(request, pk)
+        initial = schedule_initial(appointment.consultation, request.GET)
+        if not request.GET.get("start"):
+            initial["start"] = timezone.localtime(appointment.start)
+        if not request.GET.get("specialist"):
+            initial["specialist"] = appointment.specialist_id
+        form = OfferTimeForm(request.POST or None, initial=initial)
+        return self._appointment_page(
+            request,
+            form,
+            appointment.consultation,
+            partial(services.offer_time, appointment),
+            title=f"Offer another time to {appointment.consultation}",
+            done="The appointment “{}” was moved and confirmed; the visitor is being emailed.",
+        )
 
     def schedule_view(self, request, request_id):
         if not request.user.has_perm("bookings.add_appointment"):
@@ -286,6 +364,11 @@ def schedule_initial(consultation, query):
     if start is None or start < timezone.now():
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
     initial["start"] = timezone.localtime(start)
+    specialist = (
+        Specialist.objects.filter(pk=initial["specialist"]).first() if initial["specialist"] else None
+    )
+    if specialist is not None:
+        initial["duration"] = int(specialist.length_for(consultation.mode).total_seconds() // 60)
     return initial
 
 

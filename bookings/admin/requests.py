@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
@@ -163,7 +164,14 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     search_help_text = "Search by reference, name, email or phone number."
     date_hierarchy = "created"
     list_per_page = 50
-    actions = ["assign_to_me", "mark_contacted", "mark_spam", "schedule_appointment", "export_csv"]
+    actions = [
+        "assign_to_me",
+        "mark_contacted",
+        "mark_visitor_change_seen",
+        "mark_spam",
+        "schedule_appointment",
+        "export_csv",
+    ]
     inlines = [InternalNoteInline]
     object_history_template = "admin/bookings/consultationrequest/object_history.html"
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
@@ -289,6 +297,12 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     def mark_contacted(self, request, queryset):
         self._bulk_transition(request, queryset, Status.CONTACTED)
 
+    @admin.action(description="Mark the visitor's change as seen", permissions=["change"])
+    def mark_visitor_change_seen(self, request, queryset):
+        # Takes them off the dashboard's "changed by visitors" count.
+        count = services.mark_visitor_change_seen(queryset, user=request.user)
+        self.message_user(request, f"{count} visitor change(s) marked as seen.", messages.SUCCESS)
+
     @admin.action(description="Mark spam", permissions=["change"])
     def mark_spam(self, request, queryset):
         self._bulk_transition(request, queryset, Status.SPAM)
@@ -331,14 +345,21 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
 
 def request_summary(obj, request):
     """The top of the request's page: what was asked for, and the ways to reply."""
+    may_change = request.user.has_perm("bookings.change_appointment")
     appointments = [
         {
             "when": local_datetime(a.start),
             "specialist": a.specialist,
             "status": a.get_status_display().lower(),
+            "expires": local_datetime(a.expires_at) if a.is_held else "",
+            "confirm_url": reverse("admin:bookings_appointment_confirm", args=[a.pk]) if a.is_held else "",
+            "offer_url": reverse("admin:bookings_appointment_offer", args=[a.pk]) if a.is_held else "",
         }
         for a in obj.appointments.select_related("specialist").exclude(status="cancelled")
     ]
+    if not may_change:
+        for appointment in appointments:
+            appointment["confirm_url"] = appointment["offer_url"] = ""
     can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
     return {
         "first_name": first_name(obj.name),

@@ -32,16 +32,12 @@ admin.site.unregister(Specialist)
 @admin.register(Specialist)
 class SpecialistWithScheduleAdmin(SpecialistAdmin):
     inlines = [*SpecialistAdmin.inlines, WorkingHoursInline, DayOffInline]
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if not change:
-            services.give_clinic_hours(form.instance)
-
-    # The clinician's account and feed (admin branch) beside the fees (hold branch).
-    fieldsets = [*SpecialistAdmin.fieldsets, ("Clinician", {"fields": ["user", "calendar_feed"]})]
     autocomplete_fields = [*SpecialistAdmin.autocomplete_fields, "user"]
     readonly_fields = [*SpecialistAdmin.readonly_fields, "calendar_feed"]
+    fieldsets = [
+        *SpecialistAdmin.fieldsets,
+        ("Clinician's staff account and calendar", {"fields": ["user", "calendar_feed"]}),
+    ]
     actions = [*(SpecialistAdmin.actions or []), "renew_calendar_feed", "revoke_calendar_feed"]
 
     @admin.display(description="calendar feed")
@@ -68,3 +64,8 @@ class SpecialistWithScheduleAdmin(SpecialistAdmin):
         for specialist in queryset:
             specialist.revoke_calendar_token()
         self.message_user(request, f"{len(queryset)} calendar feed(s) revoked.", messages.SUCCESS)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if not change:
+            services.give_clinic_hours(form.instance)

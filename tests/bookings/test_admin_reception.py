@@ -111,3 +111,14 @@ def test_reception_sees_the_summary_but_no_schedule_link_without_permission(clie
     html = client.get(change_url(consultation)).content.decode()
     assert "tel:" in html
     assert "Schedule an appointment</a> " not in html
+
+
+def test_schedule_form_takes_the_specialists_length_for_the_mode(admin_client):
+    from tests.factories import SpecialistFactory
+
+    specialist = SpecialistFactory(length_video=30)
+    consultation = ConsultationRequestFactory(mode="video", preferred_specialist=specialist)
+    html = admin_client.get(
+        reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
+    ).content.decode()
+    assert 'name="duration" value="30"' in html

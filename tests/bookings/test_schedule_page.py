@@ -40,7 +40,8 @@ def test_week_shows_hours_appointments_days_off_and_free_gaps(admin_client):
     DayOff.objects.create(specialist=specialist, date=timezone.localdate(start) + timedelta(days=1))
     html = admin_client.get(week_of(start) + "&view=day").content.decode()
     assert "Dr Kavya Rao" in html
-    assert f"10:00{DASH}11:00 free" in html and f"11:50{DASH}18:00 free" in html
+    # The clinic's buffer (10 minutes) on each side of the appointment.
+    assert f"10:00{DASH}10:50 free" in html and f"12:00{DASH}18:00 free" in html
     assert appointment.consultation.reference in html and "Video call · Priya" in html
     assert "Sharma" not in html  # first name only
     next_day = admin_client.get(
@@ -114,6 +115,55 @@ def test_the_week_takes_a_fixed_number_of_queries(admin_client, count):
     assert response.status_code == 200
     assert response.content.decode().count("schedule__appointment ") == count
     # Session and user (2), the admin's app list (1), specialists, working hours,
-    # days off, holidays, appointments (5), the clinic profile (1), waiting requests (1),
-    # the session saved (3).
-    assert len(queries) == 13, [q["sql"][:80] for q in queries]
+    # days off, holidays, the buffer, appointments (6), the clinic profile for
+    # the page (1), waiting requests and their holds (2), the session saved (3).
+    assert len(queries) == 15, [q["sql"][:80] for q in queries]
+
+
+def test_a_hold_is_confirmed_from_the_schedule_or_given_another_time(admin_client, clinic_profile):
+    from bookings import services
+    from bookings.availability import open_times
+    from clinic.models import Mode
+
+    specialist = specialist_working_every_day(name="Dr Rao")
+    day = timezone.localdate() + timedelta(days=3)
+    slot = dict(open_times(Mode.VIDEO, specialist))[day][0]
+    consultation, _ = services.submit_request(
+        ConsultationRequestFactory.build(
+            name="Asha Verma", mode=Mode.VIDEO, window1_date=None, window1_part="", concern=None
+        ),
+        slot=slot,
+    )
+    hold = consultation.appointments.get()
+    page = f"{WEEK}?view=day&date={day.isoformat()}"
+    html = admin_client.get(page).content.decode()
+    assert reverse("admin:bookings_appointment_confirm", args=[hold.pk]) in html
+    assert "Awaiting confirmation" in html
+    assert "Chose " in html  # the waiting list shows the chosen time
+
+    chosen = admin_client.get(f"{page}&request={consultation.pk}").content.decode()
+    assert reverse("admin:bookings_appointment_offer", args=[hold.pk]) + "?start=" in chosen
+
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_confirm", args=[hold.pk]), {"next": page}
+    )
+    assert response.status_code == 302 and response.url == page
+    hold.refresh_from_db()
+    assert hold.is_live
+    html = admin_client.get(page).content.decode()
+    assert "Confirmed" in html and consultation.reference in html
+
+
+def test_confirm_does_not_follow_a_next_to_another_site(admin_client, clinic_profile):
+    from bookings.models import Appointment as Model
+
+    appointment = AppointmentFactory(
+        status=Model.Status.HELD, start=clinic_time(hour=11), end=clinic_time(hour=11, minute=50)
+    )
+    response = admin_client.post(
+        reverse("admin:bookings_appointment_confirm", args=[appointment.pk]),
+        {"next": "https://evil.example/"},
+    )
+    assert response.url == reverse(
+        "admin:bookings_consultationrequest_change", args=[appointment.consultation_id]
+    )

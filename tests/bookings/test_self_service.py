@@ -311,6 +311,13 @@ def test_a_made_up_or_missing_time_is_refused(client, appointment):
     assert appointment.specialist.name == "Dr Kavya Rao" and appointment.sequence == 0
 
 
+def test_when_no_other_time_is_open_the_move_page_says_to_call(client, appointment, settings):
+    settings.BOOKING_MIN_NOTICE_HOURS = 24 * 30  # nothing open in the next two weeks
+    html = client.get(status_url(appointment.consultation) + "move/").content.decode()
+    assert "There are no other open times in the next two weeks." in html
+    assert 'href="tel:' in html and slot_keys(html) == []
+
+
 @pytest.fixture
 def soon(consultation):
     """An appointment inside the cut-off: only the clinic may change it now."""
@@ -394,3 +401,19 @@ def test_the_dashboard_counts_requests_changed_by_visitors(client, appointment, 
 def response_tile(html):
     tile = html.split("data-changed-by-visitors")[1].split("</li>")[0]
     return " ".join(re.sub(r"<[^>]+>", " ", tile.split(">", 1)[1]).split())
+
+
+def test_reception_marks_a_visitors_change_as_seen(client, appointment, reception_user):
+    url = status_url(appointment.consultation)
+    client.post(url + "cancel/", {"reason": ""})
+    assert ConsultationRequest.objects.changed_by_visitor().count() == 1
+    client.force_login(reception_user)
+    changelist = reverse("admin:bookings_consultationrequest_changelist")
+    response = client.post(
+        changelist + "?queue=changed",
+        {"action": "mark_visitor_change_seen", "_selected_action": [appointment.consultation_id]},
+        follow=True,
+    )
+    assert "1 visitor change(s) marked as seen." in response.content.decode()
+    assert ConsultationRequest.objects.changed_by_visitor().count() == 0
+    assert response_tile(client.get(reverse("admin:index")).content.decode()) == "0 changed by visitors"

@@ -37,7 +37,7 @@ def groups():
     # Transactional tests empty the database, groups from migrations included.
     importlib.import_module("bookings.migrations.0002_staff_groups").create_groups(apps, None)
     importlib.import_module("bookings.migrations.0006_reception_sees_outgoing_email").grant(apps, None)
-    importlib.import_module("bookings.migrations.0009_clinicians_group").create_group(apps, None)
+    importlib.import_module("bookings.migrations.0011_clinicians_group").create_group(apps, None)
 
 
 def sign_in(page, username, group):
@@ -179,3 +179,45 @@ def test_the_article_editor_fits_1280_px_and_its_heading_control_says_what_it_is
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
     page.locator(".prose-menubar").first.screenshot(path=str(ARTIFACTS / "admin15-editor-menubar.png"))
     screenshot(page, "admin15-article-add-desktop")
+
+
+def test_reception_confirms_a_visitors_chosen_time_from_the_schedule(page, console_errors):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bookings import services
+    from bookings.availability import open_times
+    from clinic.models import ClinicProfile, Mode
+
+    ClinicProfile.load()
+    specialist = specialist_working_every_day(name="Dr Kavya Rao")
+    day = timezone.localdate() + timedelta(days=3)
+    slot = dict(open_times(Mode.VIDEO, specialist))[day][0]
+    consultation, _ = services.submit_request(
+        ConsultationRequestFactory.build(
+            name="Asha Verma", mode=Mode.VIDEO, window1_date=None, window1_part="", concern=None
+        ),
+        slot=slot,
+    )
+    sign_in(page, "reception", "Reception")
+    page.goto(reverse("admin:bookings_appointment_week") + f"?date={day.isoformat()}")
+    held = page.locator(".schedule__appointment--held")
+    expect(held).to_contain_text(consultation.reference)
+    expect(held).to_contain_text("Video call · Asha")
+    screenshot(page, "admin15-week-with-hold-desktop")
+    axe_admin(page, console_errors, "week view with a hold")
+    # Offer another time: its form is axe clean, then back to confirm as chosen.
+    held.get_by_role("link", name=re.compile("Offer another time")).click()
+    expect(page.get_by_role("heading", name=re.compile("Offer another time"))).to_be_visible()
+    screenshot(page, "admin15-offer-desktop")
+    axe_admin(page, console_errors, "offer another time")
+    page.go_back()
+    held.get_by_role("button", name="Confirm").click()
+    expect(page.get_by_text(f"Confirmed {consultation.reference}")).to_be_visible()
+    expect(page.locator(".schedule__appointment--booked")).to_contain_text(consultation.reference)
+    assert OutboundEmail.objects.filter(
+        consultation=consultation, kind=OutboundEmail.Kind.CONFIRMATION
+    ).exists()
+    page.set_viewport_size(PHONE)
+    screenshot(page, "admin15-week-phone")

@@ -51,7 +51,7 @@ def test_reception_schedules_and_a_clash_is_explained_not_an_error_page(page, co
     log_in_as_reception(page)
 
     page.goto(f"/admin/bookings/consultationrequest/{consultation.pk}/change/")
-    page.get_by_role("link", name="Schedule an appointment").click()
+    page.get_by_role("link", name="Schedule an appointment").first.click()
     page.wait_for_url(re.compile(r"/admin/bookings/appointment/schedule/\d+/$"))
     page.locator("select[name='specialist']").select_option(label="Dr Kavya Rao")
     fill_time(page, clinic_time(hour=11, minute=30))

@@ -41,6 +41,7 @@ def test_site_pages_render_fit_and_pass_axe(page, console_errors, viewport_name,
 
 
 def test_navigation_works_by_keyboard_alone(page):
+    SpecialistFactory()  # "Our specialists" is in the menu once there are some
     page.goto("/")
     page.keyboard.press("Tab")
     skip = page.locator(":focus")

@@ -54,6 +54,9 @@ def test_a_fresh_profile_shows_every_sample_item_and_fixing_each_removes_it(admi
     assert "No specialists yet" not in items
     assert "Dr Ira Sen has no working hours" in items
     WorkingHours.objects.create(specialist=specialist, weekday=0, start=time(10), end=time(18))
+    assert "Dr Ira Sen has no fee" in checklist(admin_client)
+    specialist.fee_video = 1500
+    specialist.save()
     assert "Dr Ira Sen" not in checklist(admin_client)
 
 

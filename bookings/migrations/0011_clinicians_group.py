@@ -33,8 +33,8 @@ def remove_group(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("bookings", "0008_consultation_foreign_keys"),
-        ("clinic", "0002_specialist_user_calendar"),
+        ("bookings", "0010_appointment_end_index"),
+        ("clinic", "0003_specialist_user_calendar"),
     ]
 
     operations = [migrations.RunPython(create_group, remove_group)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0001_initial'),
+        ('clinic', '0002_opening_hours_and_fees'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
