@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('clinic', '0002_opening_hours_and_fees'),
+        ('clinic', '0003_specialist_user_calendar'),
     ]
 
     operations = [

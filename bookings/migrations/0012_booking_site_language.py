@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0010_appointment_end_index'),
+        ('bookings', '0011_clinicians_group'),
     ]
 
     operations = [
