@@ -265,6 +265,11 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             partial(services.offer_time, appointment),
             title=f"Offer another time to {appointment.consultation}",
             done="The appointment “{}” was moved and confirmed; the visitor is being emailed.",
+            intro=(
+                f"The visitor chose {local_datetime(appointment.start)} with {appointment.specialist}. "
+                "The time below replaces it and is confirmed at once; the visitor is emailed the new time."
+            ),
+            submit="Offer this time and confirm",
         )
 
     def schedule_view(self, request, request_id):
@@ -307,7 +312,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
             done="The appointment “{}” was changed successfully.",
         )
 
-    def _appointment_page(self, request, form, consultation, book, *, title, done):
+    def _appointment_page(self, request, form, consultation, book, *, title, done, intro="", submit="Save"):
         """The form; once valid, `book` (a service), its errors beside the fields."""
         if form.is_valid():
             try:
@@ -321,6 +326,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": title,
+            "intro": intro,
+            "submit": submit,
             "opts": self.opts,
             "consultation": consultation,
             "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from clinic.models import ClinicProfile, Specialist
 
+from ..access import sees_only_own
 from ..checklist import setup_checklist
 from ..feeds import calendar_feed_url
 from ..models import Appointment, ConsultationRequest
@@ -39,6 +40,8 @@ def booking_dashboard(context):
     request = context.get("request")
     if request is None or not request.user.has_perm("bookings.view_consultationrequest"):
         return None
+    if sees_only_own(request.user):
+        return None  # the clinic's counts are reception's; a clinician has "Your appointments"
     requests = ConsultationRequest.objects.all()
     weeks = weekly_counts(timezone.now())
     return {

@@ -109,3 +109,9 @@ def test_the_access_log_hides_the_feed_token():
     assert TOKEN_IN_PATH.sub(r"\1[redacted]", "GET /book/calendar/abc123/appointments.ics") == (
         "GET /book/calendar/[redacted]/appointments.ics"
     )
+
+
+def test_a_clinician_does_not_see_the_clinics_request_counts(client, clinician):
+    ConsultationRequestFactory.create_batch(2)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "new, awaiting contact" not in html

@@ -23,7 +23,6 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone
 
 from bookings.availability import open_times
-from bookings.forms import ConsultationRequestForm
 from bookings.models import Appointment, ConsultationRequest
 from clinic.models import Mode
 from tests.factories import specialist_working_every_day
@@ -31,12 +30,7 @@ from tests.factories import specialist_working_every_day
 VISITORS = 50
 TIMEOUT = 60
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        "slot" not in ConsultationRequestForm.base_fields, reason="the booking form has no time to choose yet"
-    ),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Visitor:

@@ -216,3 +216,21 @@ def test_visitor_withdraws_consent_and_the_data_is_gone(page, live_server, conso
     expect(page.get_by_role("heading", name="This link does not work any more")).to_be_visible()
     expect(page.get_by_text("Rohan")).to_have_count(0)
     look_at_both_sizes(page, "self-service-link-dead")
+
+
+def test_a_held_time_shows_as_awaiting_confirmation(page, live_server, settings):
+    settings.SITE_URL = live_server.url
+    specialist = specialist_working_every_day(name="Dr Kavya Rao", fee_video=1200)
+    slot = availability.open_times("video", specialist)[1][1][2]
+    consultation, _ = services.submit_request(
+        ConsultationRequestFactory.build(
+            email="rohan@example.com", mode="video", concern=None, window1_date=None, window1_part=""
+        ),
+        slot=slot,
+    )
+    page.goto(tokens.status_path(consultation))
+    expect(page.locator("[data-status]")).to_have_text("Awaiting confirmation")
+    expect(page.locator("[data-held]")).to_contain_text("awaiting confirmation")
+    expect(page.locator("[data-fee]")).to_have_text("₹1,200")
+    expect(page.get_by_role("link", name="Move to another time")).to_be_visible()
+    look_at_both_sizes(page, "self-service-held")
