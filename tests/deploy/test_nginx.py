@@ -191,6 +191,7 @@ def test_the_access_log_shows_no_booking_token_and_no_query_string(proxy):
     token = status.split("/")[3]
     get(proxy, f"/book/thanks/{thanks}/?utm_source=newsletter")
     get(proxy, f"{status}cancel/")
+    get(proxy, f"/hi{status}")
     get(proxy, "/book/request/erased/")
 
     paths = [entry["path"] for entry in logged(proxy, "/book/request/erased/")]
@@ -200,6 +201,7 @@ def test_the_access_log_shows_no_booking_token_and_no_query_string(proxy):
     assert "utm_source" not in log
     assert "/book/thanks/<token>/" in log
     assert "/book/request/<token>/cancel/" in log
+    assert "/hi/book/request/<token>/" in log
     assert paths == ["/book/request/erased/"]
 
 
