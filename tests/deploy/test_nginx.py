@@ -112,6 +112,8 @@ def test_private_pages_are_never_stored(proxy):
         "/book/",
         f"/book/thanks/{thanks_token(consultation)}/",
         status_path(consultation),
+        "/hi/book/",
+        f"/hi{status_path(consultation)}",
         f"/{settings.ADMIN_URL}login/",
     ]
     for path in paths:
