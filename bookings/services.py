@@ -177,7 +177,8 @@ def cancel_by_visitor(consultation, reason=""):
         raise _cutoff_error()
     emailed = False
     for appointment in appointments:
-        emailed |= cancel_appointment(appointment, reason=reason, by_visitor=True)
+        cancel_appointment(appointment, reason=reason, by_visitor=True)
+        emailed |= appointment.is_live
     consultation.transition_to(Status.CANCELLED)
     _changed_by_visitor(consultation)
     InternalNote.objects.create(
@@ -404,8 +405,9 @@ def reschedule_appointment(
 
 @transaction.atomic
 def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
-    """Kept on record. Returns whether the visitor is emailed (a confirmed
-    appointment's cancelled calendar event); a hold was never in their calendar."""
+    """Kept on record; returns False if it was neither held nor confirmed. Only
+    a confirmed one's visitor is emailed (the cancelled calendar event): a hold
+    was never in their calendar."""
     current = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if not current.is_current:
         return False
@@ -418,7 +420,7 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     if was_live:
         outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
     logger.info("Appointment %s cancelled", current.pk)
-    return was_live
+    return True
 
 
 @transaction.atomic

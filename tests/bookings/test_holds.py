@@ -203,3 +203,10 @@ def test_the_visitor_cancels_and_the_clinic_is_told(confirmed):
 def test_cancelling_a_hold_sends_no_calendar_file(hold):
     assert services.cancel_by_visitor(hold.consultation) is False
     assert Kind.CANCELLATION not in kinds() and Kind.VISITOR_CHANGE in kinds()
+
+
+def test_staff_cancel_a_hold_without_emailing_a_calendar_file(hold):
+    assert services.cancel_appointment(hold, user=UserFactory()) is True
+    hold.refresh_from_db()
+    assert hold.status == "cancelled" and Kind.CANCELLATION not in kinds()
+    assert services.cancel_appointment(hold) is False  # already cancelled
