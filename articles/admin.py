@@ -115,6 +115,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",
+        "language",
         "status_label",
         "topic_list",
         "author",
@@ -122,12 +123,13 @@ class ArticleAdmin(SimpleHistoryAdmin):
         "publish_at",
         "review_state",
     ]
-    list_filter = ["status", ReviewStateFilter, "topics", "reviewer"]
+    list_filter = ["status", ReviewStateFilter, "language", "topics", "reviewer"]
     list_select_related = ["author", "reviewer"]
     search_fields = ["title", "summary", "slug", "body"]
     date_hierarchy = "publish_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["author", "reviewer"]
+    raw_id_fields = ["translation_of"]
     filter_horizontal = ["topics"]
     inlines = [ReferenceInline, SlugRedirectInline]
     actions = ["publish_now", "send_for_review"]
@@ -139,6 +141,7 @@ class ArticleAdmin(SimpleHistoryAdmin):
 
     fieldsets = [
         (None, {"fields": ["title", "slug", "summary", "body"]}),
+        ("Language", {"fields": ["language", "translation_of"]}),
         ("Topics", {"fields": ["primary_topic", "topics"]}),
         ("Image", {"fields": ["hero_image", "hero_image_alt"], "classes": ["collapse"]}),
         (

@@ -1,9 +1,10 @@
 from functools import cached_property
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django_prose_editor.fields import ProseEditorField
 from simple_history.models import HistoricalRecords
@@ -72,24 +73,34 @@ class ArticleQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.filter(next_review_due__lt=today)
 
+    def in_language(self, language):
+        return self.filter(language=language)
+
+    def only_in_english(self):
+        """English articles with no published Hindi version (listed as such under /hi/)."""
+        hindi = Article.objects.published().filter(language="hi", translation_of__isnull=False)
+        return self.filter(language="en").exclude(pk__in=hindi.values("translation_of"))
+
     def for_listing(self):
         """Everything a list of article cards shows, in a fixed number of queries."""
         return self.select_related("author", "primary_topic").prefetch_related("topics")
 
-    def search(self, query):
-        """Ranked full-text search on PostgreSQL; substring matches on SQLite."""
+    def search(self, query, language="en"):
+        """Ranked full-text search on PostgreSQL; substring matches on SQLite.
+        Hindi has no stemming dictionary in PostgreSQL: its words are matched whole."""
         query = (query or "").strip()
         if not query:
             return self.none()
         if connections[self.db].vendor == "postgresql":
             from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
+            config = "english" if language == "en" else "simple"
             vector = (
-                SearchVector("title", weight="A", config="english")
-                + SearchVector("summary", weight="B", config="english")
-                + SearchVector("body", weight="C", config="english")
+                SearchVector("title", weight="A", config=config)
+                + SearchVector("summary", weight="B", config=config)
+                + SearchVector("body", weight="C", config=config)
             )
-            search_query = SearchQuery(query, search_type="websearch", config="english")
+            search_query = SearchQuery(query, search_type="websearch", config=config)
             return (
                 self.annotate(search=vector, rank=SearchRank(vector, search_query))
                 .filter(search=search_query)
@@ -202,6 +213,19 @@ class Article(models.Model):
     )
     noindex = models.BooleanField(default=False, help_text="Ask search engines not to list this article.")
 
+    # A Hindi version is an article of its own (title, slug, body, reviewer and
+    # review dates), linked to the English one it translates.
+    language = models.CharField(max_length=5, choices=settings.LANGUAGES, default="en")
+    translation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="translations",
+        limit_choices_to={"language": "en"},
+        help_text="For a Hindi version: the English article it translates.",
+    )
+
     objects = ArticleQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated"], m2m_fields=[topics])
 
@@ -220,7 +244,8 @@ class Article(models.Model):
             super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        with translation.override(self.language):
+            return reverse("articles:detail", kwargs={"slug": self.slug})
 
     def get_preview_url(self):
         return reverse("articles:preview", kwargs={"pk": self.pk})
@@ -228,6 +253,8 @@ class Article(models.Model):
     def clean(self):
         if self.hero_image and not self.hero_image_alt.strip():
             raise ValidationError({"hero_image_alt": "Describe the image for people who cannot see it."})
+        if self.translation_of_id and (self.language == "en" or self.translation_of.language != "en"):
+            raise ValidationError({"translation_of": "A Hindi version translates an English article."})
         if self.last_reviewed and not self.reviewer_id:
             raise ValidationError({"reviewer": "Say who reviewed the article on that date."})
         if self.last_reviewed and self.next_review_due and self.next_review_due < self.last_reviewed:
@@ -305,7 +332,12 @@ class Article(models.Model):
     @property
     def booking_url(self):
         topic = self.main_topic
-        return booking_url(topic.slug if topic else "", self.slug)
+        with translation.override(self.language):
+            return booking_url(topic.slug if topic else "", self.slug)
+
+    @property
+    def html_lang(self):
+        return "hi" if self.language == "hi" else "en-IN"
 
 
 class Reference(models.Model):

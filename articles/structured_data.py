@@ -25,7 +25,7 @@ def medical_web_page(article, clinic, week):
         "name": article.title,
         "description": article.meta_description,
         "url": absolute_url(article.get_absolute_url()),
-        "inLanguage": "en-IN",
+        "inLanguage": "hi-IN" if article.language == "hi" else "en-IN",
         "datePublished": article.publish_at,
         "dateModified": article.updated,
         "about": [
@@ -47,6 +47,23 @@ def medical_web_page(article, clinic, week):
         ],
         "publisher": publisher,
     }
+    # The other language's version, named both ways (schema.org translation links).
+    if article.language != "en" and article.translation_of and article.translation_of.is_public:
+        data["translationOfWork"] = {
+            "@type": "MedicalWebPage",
+            "url": absolute_url(article.translation_of.get_absolute_url()),
+            "inLanguage": "en-IN",
+        }
+    versions = [version for version in article.translations.all() if version.is_public]
+    if versions:
+        data["workTranslation"] = [
+            {
+                "@type": "MedicalWebPage",
+                "url": absolute_url(version.get_absolute_url()),
+                "inLanguage": "hi-IN",
+            }
+            for version in versions
+        ]
     # Unreviewed articles say nothing about a review rather than "null".
     data = {key: value for key, value in data.items() if value is not None}
     if article.hero_image:

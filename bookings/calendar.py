@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from .models import Mode
@@ -28,7 +29,7 @@ def appointment_calendar(appointment, clinic):
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
     event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
-    event.add("summary", f"Appointment at {clinic.name}")
+    event.add("summary", _("Appointment at %(clinic)s") % {"clinic": clinic.name})
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{clinic.email}")
     organizer.params["cn"] = vText(clinic.name)
@@ -36,10 +37,14 @@ def appointment_calendar(appointment, clinic):
     if appointment.mode == Mode.IN_CLINIC:
         event.add("location", ", ".join([clinic.name, *clinic.address_lines]))
     elif appointment.mode == Mode.VIDEO:
-        event.add("location", appointment.video_link or "Video call")
+        event.add("location", appointment.video_link or _("Video call"))
     else:
-        event.add("location", "Phone call")
-    event.add("description", f"Reference {appointment.consultation.reference}. Questions: {clinic.phone}.")
+        event.add("location", _("Phone call"))
+    event.add(
+        "description",
+        _("Reference %(reference)s. Questions: %(phone)s.")
+        % {"reference": appointment.consultation.reference, "phone": clinic.phone},
+    )
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -19,12 +19,12 @@ from .models import OutboundEmail
 Kind = OutboundEmail.Kind
 
 SUBJECTS = {
-    Kind.ACKNOWLEDGEMENT: "Your request to {clinic}",
-    Kind.CONFIRMATION: "Your appointment at {clinic} is confirmed",
-    Kind.RESCHEDULE: "Your appointment at {clinic} has changed",
-    Kind.CANCELLATION: "Your appointment at {clinic} is cancelled",
-    Kind.REMINDER: "Reminder: your appointment at {clinic}",
-    Kind.HOLD_RELEASED: _("Please choose another time with {clinic}"),
+    Kind.ACKNOWLEDGEMENT: _("Your request to %(clinic)s"),
+    Kind.CONFIRMATION: _("Your appointment at %(clinic)s is confirmed"),
+    Kind.RESCHEDULE: _("Your appointment at %(clinic)s has changed"),
+    Kind.CANCELLATION: _("Your appointment at %(clinic)s is cancelled"),
+    Kind.REMINDER: _("Reminder: your appointment at %(clinic)s"),
+    Kind.HOLD_RELEASED: _("Please choose another time with %(clinic)s"),
 }
 APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
 LIVE_APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
@@ -41,7 +41,15 @@ def first_name(name):
 
 
 def build_message(email):
-    """The message as things stand now, or None when it is no longer wanted."""
+    """The message as things stand now, or None when it is no longer wanted: to
+    the visitor in the language they booked in (links under /hi/ too), to the
+    clinic in English."""
+    language = "en" if email.to_clinic else email.consultation.site_language
+    with translation.override(language):
+        return _build_message(email)
+
+
+def _build_message(email):
     consultation, appointment = email.consultation, email.appointment
     if consultation.erased_at and not email.to_clinic:
         return None
@@ -82,7 +90,7 @@ def build_message(email):
         context["fee"] = appointment.specialist.fee_for(appointment.mode)
         template = f"appointment_{email.kind}"
     message = _message(
-        SUBJECTS[email.kind].format(clinic=clinic.name),
+        SUBJECTS[email.kind] % {"clinic": clinic.name},
         template,
         context,
         to=[consultation.email],

@@ -22,9 +22,17 @@ from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, AgeStat
 
 SUBMISSION_SALT = "bookings.submission-key"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
-WEEKDAYS = ["Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays"]
+WEEKDAYS = [
+    _("Mondays"),
+    _("Tuesdays"),
+    _("Wednesdays"),
+    _("Thursdays"),
+    _("Fridays"),
+    _("Saturdays"),
+    _("Sundays"),
+]
 WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part")]
-DATE_INVALID = "Please enter a date, for example 2026-12-24."
+DATE_INVALID = _("Please enter a date, for example 2026-12-24.")
 # Form field -> the query parameter of a link that prefills it.
 LINK_PARAMETERS = {"concern": "topic", "source_article": "article", "preferred_specialist": "specialist"}
 # Checked by the form and set in save(), so model validation does not ask the
@@ -77,41 +85,41 @@ class QuietHiddenField(forms.CharField):
 
 class ConsultationRequestForm(forms.ModelForm):
     contact_channels = forms.MultipleChoiceField(
-        label="How may we contact you?",
+        label=_("How may we contact you?"),
         choices=[(name, capfirst(label)) for name, label in CONTACT_CHANNELS.items()],
         widget=forms.CheckboxSelectMultiple,
         initial=["email", "phone"],
-        help_text="Choose one or more.",
-        error_messages={"required": "Please choose at least one way for us to contact you."},
+        help_text=_("Choose one or more."),
+        error_messages={"required": _("Please choose at least one way for us to contact you.")},
     )
     consent = forms.BooleanField(
         required=True,
-        error_messages={"required": "We can only reply if you agree to this. Please tick the box."},
+        error_messages={"required": _("We can only reply if you agree to this. Please tick the box.")},
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
     # A field people never see (hidden by a CSS class) but form-filling bots do.
     website = forms.CharField(
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         required=False,
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     source_article = QuietHiddenField(max_length=200)
     phone = PhoneNumberField(
         region="IN",
-        label="Phone number",
-        help_text="An Indian number, or any number with its country code (+44 …).",
+        label=_("Phone number"),
+        help_text=_("An Indian number, or any number with its country code (+44 …)."),
         error_messages={
-            "required": "Please give a phone number.",
-            "invalid": "Please enter a valid phone number, for example 98765 43210.",
+            "required": _("Please give a phone number."),
+            "invalid": _("Please enter a valid phone number, for example 98765 43210."),
         },
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
     concern = SlugChoiceField(
         Topic.objects.all(),
         required=False,
-        empty_label="Something else, or not sure",
-        label="What would you like help with?",
-        help_text="If nothing fits, choose “Something else, or not sure”.",
+        empty_label=_("Something else, or not sure"),
+        label=_("What would you like help with?"),
+        help_text=_("If nothing fits, choose “Something else, or not sure”."),
     )
     preferred_specialist = SlugChoiceField(
         Specialist.objects.bookable(),
@@ -149,21 +157,25 @@ class ConsultationRequestForm(forms.ModelForm):
         model = ConsultationRequest
         fields = ["name", "email", "phone", "discreet", "language", "age_statement", "safe_now"]
         labels = {
-            "name": "Your name",
-            "email": "Email address",
-            "message": "Anything you would like us to know (optional)",
-            "mode": "How would you like to meet?",
-            **{f"window{n}_date": "Date" for n in WINDOWS},
-            **{f"window{n}_part": "Time of day" for n in WINDOWS},
+            "name": _("Your name"),
+            "discreet": _("Discreet messages only"),
+            "language": _("Preferred language"),
+            "email": _("Email address"),
+            "message": _("Anything you would like us to know (optional)"),
+            "mode": _("How would you like to meet?"),
+            **{f"window{n}_date": _("Date") for n in WINDOWS},
+            **{f"window{n}_part": _("Time of day") for n in WINDOWS},
             "age_statement": _("Who is the consultation for?"),
             "safe_now": _("Are you safe right now?"),
         }
         help_texts = {
-            "name": "The name you would like us to use. It need not be your full name.",
-            "email": "We send your reference here.",
-            "discreet": "Texts and voicemails will not mention the clinic or any health matter.",
-            "message": "A line or two is enough. Please don't share detailed medical history here; "
-            "you can tell your specialist in person. At most 1,000 characters.",
+            "name": _("The name you would like us to use. It need not be your full name."),
+            "email": _("We send your reference here."),
+            "discreet": _("Texts and voicemails will not mention the clinic or any health matter."),
+            "message": _(
+                "A line or two is enough. Please don't share detailed medical history here; "
+                "you can tell your specialist in person. At most 1,000 characters."
+            ),
         }
         widgets = {
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
@@ -173,16 +185,16 @@ class ConsultationRequestForm(forms.ModelForm):
             **{f"window{n}_date": forms.DateInput(attrs={"type": "date"}) for n in WINDOWS},
         }
         error_messages = {
-            "name": {"required": "Please tell us what to call you."},
+            "name": {"required": _("Please tell us what to call you.")},
             "email": {
-                "required": "Please give an email address so we can send your reference.",
-                "invalid": "Please check the email address; it should look like name@example.com.",
+                "required": _("Please give an email address so we can send your reference."),
+                "invalid": _("Please check the email address; it should look like name@example.com."),
             },
             **{f"window{n}_date": {"invalid": DATE_INVALID} for n in WINDOWS},
-            "window1_date": {"required": "Please choose a date that suits you.", "invalid": DATE_INVALID},
-            "window1_part": {"required": "Please choose a time of day."},
-            "age_statement": {"required": "Please tell us who the consultation is for."},
-            "safe_now": {"required": "Please answer this question; it helps us reach you in time."},
+            "window1_date": {"required": _("Please choose a date that suits you."), "invalid": DATE_INVALID},
+            "window1_part": {"required": _("Please choose a time of day.")},
+            "age_statement": {"required": _("Please tell us who the consultation is for.")},
+            "safe_now": {"required": _("Please answer this question; it helps us reach you in time.")},
         }
 
     def __init__(self, *args, profile=None, **kwargs):
@@ -190,9 +202,12 @@ class ConsultationRequestForm(forms.ModelForm):
         self.filled_in_seconds = 0
         self.profile = profile or ClinicProfile.load()
         self.fields["consent"].label = format_html(
-            'I agree that {} may use these details to reply to this request, as the <a href="{}">privacy notice</a> explains.',
-            self.profile.name,
-            reverse("clinic:privacy"),
+            _(
+                "I agree that {clinic} may use these details to reply to this request, "
+                'as the <a href="{privacy_url}">privacy notice</a> explains.'
+            ),
+            clinic=self.profile.name,
+            privacy_url=reverse("clinic:privacy"),
         )
 
     @classmethod
@@ -216,14 +231,14 @@ class ConsultationRequestForm(forms.ModelForm):
         for name in CAMPAIGN_FIELDS:
             fields[name] = QuietHiddenField()
         for n in WINDOWS:
-            fields[f"window{n}_part"].choices = [("", "Choose a time of day"), *DayPart.choices]
+            fields[f"window{n}_part"].choices = [("", _("Choose a time of day")), *DayPart.choices]
         # Needed only without a chosen time, and never from someone who is not safe (clean()).
         fields["window1_date"].required = fields["window1_part"].required = False
-        fields["message"].error_messages["max_length"] = (
+        fields["message"].error_messages["max_length"] = _(
             "Please keep the message to 1,000 characters (it has %(show_value)d). "
             "You can tell us more when we talk."
         )
-        fields["name"].error_messages["max_length"] = "Please keep the name to 120 characters."
+        fields["name"].error_messages["max_length"] = _("Please keep the name to 120 characters.")
         fields["name"].widget.attrs["autocomplete"] = "name"
         fields["email"].widget.attrs["autocomplete"] = "email"
 
@@ -279,7 +294,7 @@ class ConsultationRequestForm(forms.ModelForm):
             self.data = self.data.copy()
             self.data["submission_key"] = new_submission_key()
             self.add_error(
-                None, "Something went wrong with this form. Please check your details and send it again."
+                None, _("Something went wrong with this form. Please check your details and send it again.")
             )
             return ""
         self.filled_in_seconds = 0
@@ -303,27 +318,35 @@ class ConsultationRequestForm(forms.ModelForm):
                     f"window{n}_date",
                     field.error_messages["required"]
                     if n == 1
-                    else "Please choose a date for this time of day.",
+                    else _("Please choose a date for this time of day."),
                 )
             return None
         if not part:
             field = self.fields[f"window{n}_part"]
             self.add_error(
                 f"window{n}_part",
-                field.error_messages["required"] if n == 1 else "Please choose a time of day for this date.",
+                field.error_messages["required"]
+                if n == 1
+                else _("Please choose a time of day for this date."),
             )
             return None
         start = window_start(day, part)
         today = timezone.localdate()
         if day < today or (day == today and start <= timezone.now()):
-            error = "This date has passed. Please choose a day from tomorrow on."
+            error = _("This date has passed. Please choose a day from tomorrow on.")
         elif day.weekday() not in open_days:
-            error = f"The clinic is closed on {WEEKDAYS[day.weekday()]}. Please choose another day."
+            error = _("The clinic is closed on %(days)s. Please choose another day.") % {
+                "days": WEEKDAYS[day.weekday()]
+            }
         elif start < earliest:
             hours = settings.BOOKING_MIN_NOTICE_HOURS
-            error = f"We need at least {hours} hours' notice. Please choose a later day or time."
+            error = _("We need at least %(hours)s hours' notice. Please choose a later day or time.") % {
+                "hours": hours
+            }
         elif day > latest:
-            error = f"Please choose a day within the next {settings.BOOKING_MAX_DAYS_AHEAD} days."
+            error = _("Please choose a day within the next %(days)s days.") % {
+                "days": settings.BOOKING_MAX_DAYS_AHEAD
+            }
         else:
             return (day, part)
         self.add_error(f"window{n}_date", error)
@@ -380,7 +403,7 @@ class ConsultationRequestForm(forms.ModelForm):
         for n in WINDOWS:
             window = self._check_window(n, earliest, latest, open_days)
             if window is not None and window in seen:
-                self.add_error(f"window{n}_date", "You have chosen this day and time already.")
+                self.add_error(f"window{n}_date", _("You have chosen this day and time already."))
             elif window is not None:
                 seen.add(window)
         return cleaned

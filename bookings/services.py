@@ -6,7 +6,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
@@ -62,6 +62,8 @@ def submit_request(consultation, *, automated=False, slot=None):
     raises TimeTaken, saving nothing, when it is no longer open.
     One that looks automated is kept as spam, unemailed, in case it was a person."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
+    # The page's language (/hi/book/ or /book/): the notice they read, and their emails.
+    consultation.site_language = translation.get_language() or settings.LANGUAGE_CODE
     consultation.consented_at = timezone.now()
     consultation.urgent = consultation.safe_now == SafeNow.NO
     if automated:

@@ -9,7 +9,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -65,7 +65,10 @@ class BookView(FormView):
     form_class = ConsultationRequestForm
 
     def get_initial(self):
-        return ConsultationRequestForm.initial_from_query(self.request.GET)
+        initial = ConsultationRequestForm.initial_from_query(self.request.GET)
+        if translation.get_language() == "hi":
+            initial.setdefault("language", "hi")  # someone booking in Hindi likely wants to talk in it
+        return initial
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -14,6 +14,12 @@ def absolute_url(path="/"):
 class SiteURLSitemap(Sitemap):
     """Entries on SITE_URL (Django's own would use the request's Host)."""
 
+    # Pages that exist in both languages (/x and /hi/x) are listed in each, with
+    # hreflang alternates; articles list their own versions (articles/sitemaps.py).
+    i18n = True
+    alternates = True
+    x_default = True
+
     def get_protocol(self, protocol=None):
         return urlsplit(settings.SITE_URL).scheme
 

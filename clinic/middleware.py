@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from .links import absolute_url
 
@@ -90,3 +92,14 @@ class RequestSizeLimitMiddleware:
         if length > settings.MAX_REQUEST_BYTES:
             return HttpResponse(render_to_string("errors/413.html"), status=413)
         return self.get_response(request)
+
+
+class PathLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware for a site whose language is in the path alone:
+    English unprefixed, Hindi under /hi/. Neither a cookie nor Accept-Language
+    changes a page, so it does not say `Vary: Accept-Language`, and one cached
+    English page serves every visitor."""
+
+    def process_response(self, request, response):
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_LENGTH_MINUTES = 50
@@ -46,6 +47,22 @@ class ClinicProfile(models.Model):
             "recovery from addiction, in the clinic, by video or on the phone."
         ),
         help_text="A short paragraph about the clinic for the home and about pages.",
+    )
+    # The same words in Hindi, for the pages under /hi/ (the admin itself stays in English).
+    tagline_hi = models.CharField(
+        "tagline in Hindi",
+        max_length=200,
+        blank=True,
+        default="मानसिक स्वास्थ्य, रिश्तों और नशे से उबरने के लिए गोपनीय देखभाल।",
+    )
+    about_hi = models.TextField(
+        "about in Hindi",
+        blank=True,
+        default=(
+            "हम गुड़गाँव में एक मानसिक स्वास्थ्य और पुनर्वास क्लिनिक हैं। हमारे मनोचिकित्सक, "
+            "मनोवैज्ञानिक और थेरेपिस्ट वयस्कों, दंपतियों और परिवारों की चिंता, डिप्रेशन, तनाव, "
+            "रिश्तों, अंतरंगता और नशे से उबरने में मदद करते हैं — क्लिनिक में, वीडियो पर या फ़ोन पर।"
+        ),
     )
     phone = models.CharField(max_length=40, default="+91 124 000 0000")
     email = models.EmailField(default="care@clinic.example")
@@ -103,6 +120,20 @@ class ClinicProfile(models.Model):
                 for weekday, opens, closes in DEFAULT_HOURS
             )
         return profile
+
+    def _local(self, field):
+        """The Hindi wording on Hindi pages when there is one, else the English."""
+        if get_language() == "hi":
+            return getattr(self, f"{field}_hi") or getattr(self, field)
+        return getattr(self, field)
+
+    @property
+    def tagline_local(self):
+        return self._local("tagline")
+
+    @property
+    def about_local(self):
+        return self._local("about")
 
     @property
     def open_weekday_numbers(self):

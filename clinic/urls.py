@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
@@ -17,10 +18,14 @@ sitemaps = {
     "topics": TopicSitemap,
 }
 
-urlpatterns = [
+# The visitor's pages in English at / and in Hindi under /hi/.
+urlpatterns = i18n_patterns(
     path("", include("clinic.site_urls")),
     path("articles/", include("articles.urls")),
     path("book/", include("bookings.urls")),
+    prefix_default_language=False,
+)
+urlpatterns += [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import caches
+from django.utils import translation
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +11,15 @@ def _clear_caches():
     yield
     for cache in caches.all():
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    # A request leaves its language active in the thread (LocaleMiddleware);
+    # a test's own reverse() calls start from English.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

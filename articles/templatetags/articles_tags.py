@@ -1,4 +1,5 @@
 from django import template
+from django.utils import translation
 
 from clinic.structured_data import json_ld_script
 
@@ -11,7 +12,8 @@ register = template.Library()
 
 @register.inclusion_tag("articles/includes/latest_articles.html")
 def latest_articles(count=3):
-    articles = Article.objects.published().select_related("author")[:count]
+    language = translation.get_language()
+    articles = Article.objects.published().in_language(language).select_related("author")[:count]
     return {"articles": list(articles)}
 
 

@@ -200,7 +200,15 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
         ),
         (
             "Consent and source",
-            {"fields": ["consent_notice_version", "consented_at", "source_article", "campaign"]},
+            {
+                "fields": [
+                    "consent_notice_version",
+                    "site_language",
+                    "consented_at",
+                    "source_article",
+                    "campaign",
+                ]
+            },
         ),
         (
             "Status times",

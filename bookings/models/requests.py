@@ -42,24 +42,24 @@ class DayPart(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    NEW = "new", "New"
-    CONTACTED = "contacted", "Contacted"
-    SCHEDULED = "scheduled", "Scheduled"
-    COMPLETED = "completed", "Completed"
-    CANCELLED = "cancelled", "Cancelled"
-    NO_SHOW = "no_show", "No-show"
-    SPAM = "spam", "Spam"
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+    SPAM = "spam", _("Spam")
 
 
 class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    HINDI = "hi", "Hindi"
-    PUNJABI = "pa", "Punjabi"
-    URDU = "ur", "Urdu"
-    BENGALI = "bn", "Bengali"
-    MARATHI = "mr", "Marathi"
-    TAMIL = "ta", "Tamil"
-    TELUGU = "te", "Telugu"
+    ENGLISH = "en", _("English")
+    HINDI = "hi", _("Hindi")
+    PUNJABI = "pa", _("Punjabi")
+    URDU = "ur", _("Urdu")
+    BENGALI = "bn", _("Bengali")
+    MARATHI = "mr", _("Marathi")
+    TAMIL = "ta", _("Tamil")
+    TELUGU = "te", _("Telugu")
 
 
 class WhoFor(models.TextChoices):
@@ -79,7 +79,7 @@ class SafeNow(models.TextChoices):
 
 
 # Form value -> label; each is the boolean field contact_by_<value>.
-CONTACT_CHANNELS = {"email": "email", "phone": "phone call", "sms": "SMS", "whatsapp": "WhatsApp"}
+CONTACT_CHANNELS = {"email": _("email"), "phone": _("phone call"), "sms": _("SMS"), "whatsapp": _("WhatsApp")}
 # Up to three preferred windows, each the fields window<n>_date and window<n>_part.
 WINDOWS = (1, 2, 3)
 
@@ -247,6 +247,14 @@ class ConsultationRequest(models.Model):
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
 
+    # The language of the pages the visitor booked on: the privacy notice they
+    # read and consented to, and every email and calendar file they get.
+    site_language = models.CharField(
+        "language of the site (notice shown, emails sent)",
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
     consent_notice_version = models.CharField("privacy notice version agreed to", max_length=20)
     consented_at = models.DateTimeField("consent given at")
 
@@ -383,7 +391,7 @@ class ConsultationRequest(models.Model):
 
     @property
     def contact_channels_display(self):
-        return ", ".join(CONTACT_CHANNELS[name] for name in self.contact_channels)
+        return ", ".join(str(CONTACT_CHANNELS[name]) for name in self.contact_channels)
 
     @property
     def campaign(self):

@@ -56,6 +56,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETags and 304s for every page, cached or not.
     "django.middleware.http.ConditionalGetMiddleware",
+    # The language comes from the path alone (/hi/... or English): chosen before the
+    # cache lookup, since Django's cache keys end with the active language.
+    "clinic.middleware.PathLocaleMiddleware",
     # Looked up here rather than last, so a hit skips sessions, CSRF and the rest.
     # Nothing below changes the request headers a cache key is made of.
     "django.middleware.cache.FetchFromCacheMiddleware",
@@ -153,7 +156,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-in"
+# English at /, Hindi under /hi/ (clinic/urls.py); the admin stays in English.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("hi", "हिन्दी")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Kolkata"
 # One India-time format for every date and time in the admin (clinic/formats/).
 FORMAT_MODULE_PATH = ["clinic.formats"]

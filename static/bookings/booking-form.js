@@ -3,6 +3,8 @@
   "use strict";
   var form = document.querySelector("[data-booking-form]");
   if (!form) { return; }
+  // The page's language: its words for the script come in data-message-* attributes.
+  function words(name, english) { return form.getAttribute("data-message-" + name) || english; }
 
   // "Are you safe right now?" answered "No": make the helplines impossible to miss.
   var help = form.querySelector("[data-safety-help]");
@@ -14,7 +16,7 @@
     help.classList.toggle("is-prominent", notSafe);
     if (announce) {
       announce.textContent = notSafe
-        ? "Helplines are shown below the question. You can still send this form."
+        ? words("helplines", "Helplines are shown below the question. You can still send this form.")
         : "";
     }
   }
@@ -97,7 +99,8 @@
     // a slow phone a noticeable pause while the page is loading.
     var limitText = String(limit).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     var update = function () {
-      counter.textContent = message.value.length + " of " + limitText + " characters";
+      counter.textContent = words("count", "{count} of {limit} characters")
+        .replace("{count}", message.value.length).replace("{limit}", limitText);
     };
     message.addEventListener("input", update);
     update();
@@ -119,7 +122,7 @@
     if (button) {
       window.setTimeout(function () {
         button.disabled = true;
-        button.value = "Sending…";
+        button.value = words("sending", "Sending…");
       }, 0);
     }
   });

@@ -79,6 +79,7 @@ def test_add_article_cleans_body_and_adds_main_topic(admin_client):
             "title": "Stress at work",
             "slug": "stress-at-work",
             "summary": "What helps.",
+            "language": "en",
             "body": '<h2 onclick="x()">Signs</h2><p>Text</p><script>alert(1)</script>'
             '<a href="javascript:alert(1)">bad</a>',
             "primary_topic": topic.pk,

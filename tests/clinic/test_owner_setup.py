@@ -106,6 +106,7 @@ def article_form(article, **changes):
     data = {
         "title": article.title,
         "slug": article.slug,
+        "language": article.language,
         "summary": article.summary,
         "body": article.body,
         "status": article.status,

@@ -319,6 +319,7 @@ def test_the_access_log_never_holds_the_tokens_of_visitors_links(tmp_path):
         "/book/request/Cancel-Token-01cd:1tW2xq/cancel/",
         "/book/request/Erase-Token-9e3f:1tW2xq/erase/?lang=hi",
         "/book/request/erased/",
+        "/hi/book/request/Hindi-Token-5a1b:1tW2xq/",
     ]
     with gunicorn(tmp_path, GUNICORN_ACCESS_LOG=str(log)) as fetch:
         for path in paths:
@@ -334,3 +335,4 @@ def test_the_access_log_never_holds_the_tokens_of_visitors_links(tmp_path):
     assert '"GET /book/request/[redacted]/cancel/"' in lines[2]
     assert '"GET /book/request/[redacted]/erase/"' in lines[3]
     assert '"GET /book/request/erased/"' in lines[4]
+    assert '"GET /hi/book/request/[redacted]/"' in lines[5]

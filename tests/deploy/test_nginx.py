@@ -112,6 +112,8 @@ def test_private_pages_are_never_stored(proxy):
         "/book/",
         f"/book/thanks/{thanks_token(consultation)}/",
         status_path(consultation),
+        "/hi/book/",
+        f"/hi{status_path(consultation)}",
         f"/{settings.ADMIN_URL}login/",
     ]
     for path in paths:
@@ -191,6 +193,7 @@ def test_the_access_log_shows_no_booking_token_and_no_query_string(proxy):
     token = status.split("/")[3]
     get(proxy, f"/book/thanks/{thanks}/?utm_source=newsletter")
     get(proxy, f"{status}cancel/")
+    get(proxy, f"/hi{status}")
     get(proxy, "/book/request/erased/")
 
     paths = [entry["path"] for entry in logged(proxy, "/book/request/erased/")]
@@ -200,6 +203,7 @@ def test_the_access_log_shows_no_booking_token_and_no_query_string(proxy):
     assert "utm_source" not in log
     assert "/book/thanks/<token>/" in log
     assert "/book/request/<token>/cancel/" in log
+    assert "/hi/book/request/<token>/" in log
     assert paths == ["/book/request/erased/"]
 
 

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.html import escape
 
 from articles.content import convert_text
 from articles.links import booking_url
@@ -60,6 +61,17 @@ STARTING_ARTICLES = [
     },
 ]
 
+# Hindi versions: the title, the summary, then the body as HTML ({book_url} and
+# {about_url} are filled in). Loaded as drafts: a clinician reviews each
+# version before it is published, as for the English one.
+HINDI_ARTICLES = [
+    {
+        "file": "hi/kiss-and-sex-intimacy-and-mental-health.html",
+        "slug": "kiss-aur-sex-antarangta-aur-mansik-swasthya",
+        "translation_of": "kiss-and-sex-intimacy-and-mental-health",
+    },
+]
+
 
 class Command(BaseCommand):
     help = (
@@ -110,3 +122,37 @@ class Command(BaseCommand):
             article.save()
             article.topics.set([topics[topic_slug] for topic_slug in spec["topics"]])
             self.stdout.write(self.style.SUCCESS(f"Article published: {article.title}"))
+
+        for spec in HINDI_ARTICLES:
+            self.load_hindi_draft(spec)
+
+    def load_hindi_draft(self, spec):
+        slug = spec["slug"]
+        if Article.objects.filter(slug=slug).exists() or SlugRedirect.objects.filter(old_slug=slug).exists():
+            self.stdout.write(f"Article already there, left as it is: {slug}")
+            return
+        original = Article.objects.filter(slug=spec["translation_of"]).first()
+        if original is None:
+            self.stdout.write(f"No English article {spec['translation_of']}: its Hindi version waits")
+            return
+        title, summary, body = (CONTENT_DIR / spec["file"]).read_text(encoding="utf-8").split("\n", 2)
+        main_topic = original.main_topic
+        with translation.override("hi"):
+            links = {
+                "book_url": escape(booking_url(main_topic.slug if main_topic else "", slug)),
+                "about_url": reverse("clinic:about"),
+            }
+        article = Article(
+            title=title.strip(),
+            slug=slug,
+            summary=summary.strip(),
+            body=body.format(**links),
+            language="hi",
+            translation_of=original,
+            status=Article.Status.DRAFT,
+            primary_topic=main_topic,
+        )
+        article._change_reason = "Starting content: Hindi version, awaiting clinical review"
+        article.save()
+        article.topics.set(original.topics.all())
+        self.stdout.write(self.style.SUCCESS(f"Hindi draft loaded, awaiting clinical review: {slug}"))
