@@ -14,24 +14,21 @@
     var notSafe = form.querySelector("input[name='safe_now'][value='no']:checked") !== null;
     if (!help) { return; }
     help.classList.toggle("is-prominent", notSafe);
-    if (announce) {
-      announce.textContent = notSafe
-        ? words("helplines", "Helplines are shown below the question. You can still send this form.")
-        : "";
-    }
+    var text = notSafe
+      ? words("helplines", "Helplines are shown below the question. You can still send this form.")
+      : "";
+    if (announce && announce.textContent !== text) { announce.textContent = text; }
   }
   safety.forEach(function (input) { input.addEventListener("change", updateSafety); });
   updateSafety();
 
   // Open times follow the mode and the specialist without a reload: the server
-  // renders the same fragment the page was built with. Without this script the
-  // "Show open times" button does the same with a round trip.
+  // renders the same fragment the page was built with. Without scripts the
+  // "Show open times" button (in <noscript>) does the same with a round trip.
   var times = form.querySelector("[data-open-times]");
   var timesUrl = form.getAttribute("data-times-url");
   var timesAnnounce = form.querySelector("[data-times-announce]");
-  var showTimes = form.querySelector("[data-show-times]");
   var request = 0;
-  if (showTimes) { showTimes.remove(); }
   function checkedValue(name) {
     var input = form.querySelector("input[name='" + name + "']:checked");
     return input ? input.value : "";
@@ -81,29 +78,33 @@
     var open = !anyTimes || (noneSuit && noneSuit.checked) || windows.querySelector(".is-invalid") !== null;
     windows.classList.toggle("is-open", Boolean(open));
     var noneSuitBox = form.querySelector("[data-none-suit]");
-    if (noneSuitBox) { noneSuitBox.hidden = !anyTimes; }
+    if (noneSuitBox && noneSuitBox.hidden !== !anyTimes) { noneSuitBox.hidden = !anyTimes; }
   }
   if (noneSuit) { noneSuit.addEventListener("change", updateWindows); }
   updateWindows();
 
-  // A live character count for the optional message.
+  // A live character count for the optional message, from the first keystroke
+  // on: the page changes nothing while it loads (a slow phone stays responsive).
   var message = form.querySelector("textarea[name='message']");
   if (message) {
     var limit = parseInt(message.getAttribute("maxlength") || "1000", 10);
-    var counter = document.createElement("p");
-    counter.className = "booking-form__counter";
-    counter.setAttribute("aria-live", "polite");
-    counter.id = "message-counter";
-    message.insertAdjacentElement("afterend", counter);
+    var counter = null;
     // Digits grouped by hand: toLocaleString loads locale data, which costs
     // a slow phone a noticeable pause while the page is loading.
     var limitText = String(limit).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
     var update = function () {
+      if (!counter) {
+        counter = document.createElement("p");
+        counter.className = "booking-form__counter";
+        counter.setAttribute("aria-live", "polite");
+        counter.id = "message-counter";
+        message.insertAdjacentElement("afterend", counter);
+      }
       counter.textContent = words("count", "{count} of {limit} characters")
         .replace("{count}", message.value.length).replace("{limit}", limitText);
     };
     message.addEventListener("input", update);
-    update();
+    if (message.value) { update(); }
   }
 
   // An answered question loses its red outline (its message stays until the next send).
