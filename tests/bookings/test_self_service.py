@@ -396,6 +396,8 @@ def test_the_dashboard_counts_requests_changed_by_visitors(client, appointment, 
     assert response_tile(html) == "1 changed by visitors"
     changelist = client.get(reverse("admin:bookings_consultationrequest_changelist") + "?queue=changed")
     assert appointment.consultation.reference in changelist.content.decode()
+    request_page = client.get(appointment.consultation.get_absolute_url()).content.decode()
+    assert "<dt>Changed by the visitor</dt>" in request_page
 
 
 def response_tile(html):
@@ -417,3 +419,5 @@ def test_reception_marks_a_visitors_change_as_seen(client, appointment, receptio
     assert "1 visitor change(s) marked as seen." in response.content.decode()
     assert ConsultationRequest.objects.changed_by_visitor().count() == 0
     assert response_tile(client.get(reverse("admin:index")).content.decode()) == "0 changed by visitors"
+    request_page = client.get(appointment.consultation.get_absolute_url()).content.decode()
+    assert "Changed by the visitor" not in request_page
