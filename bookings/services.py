@@ -44,7 +44,7 @@ class TimeTaken(ValidationError):
         )
 
 
-def _cutoff_error():
+def cutoff_error():
     hours = settings.BOOKING_CHANGE_CUTOFF_HOURS
     return ValidationError(
         gettext(
@@ -134,17 +134,20 @@ def _hold(consultation, slot):
 BY_APPOINTMENT_ONLY = {Status.SCHEDULED}
 
 
-def change_status(consultation, status, *, user):
-    """Raises InvalidTransition when the workflow does not allow it."""
+def _refuse_by_hand(status):
     if status in BY_APPOINTMENT_ONLY:
         raise InvalidTransition("A request is scheduled by booking or confirming an appointment.")
+
+
+def change_status(consultation, status, *, user):
+    """Raises InvalidTransition when the workflow does not allow it."""
+    _refuse_by_hand(status)
     consultation.transition_to(status, user=user)
 
 
 def change_status_of_all(consultations, status, *, user):
     """Returns how many changed; the others are left alone."""
-    if status in BY_APPOINTMENT_ONLY:
-        raise InvalidTransition("A request is scheduled by booking or confirming an appointment.")
+    _refuse_by_hand(status)
     return consultations.transition_to(status, user=user)
 
 
@@ -174,7 +177,7 @@ def cancel_by_visitor(consultation, reason=""):
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     appointments = list(consultation.appointments.current())
     if any(not appointment.changeable_by_visitor for appointment in appointments):
-        raise _cutoff_error()
+        raise cutoff_error()
     emailed = False
     for appointment in appointments:
         cancel_appointment(appointment, reason=reason, by_visitor=True)
@@ -200,7 +203,7 @@ def move_by_visitor(appointment, slot):
             gettext("This appointment is cancelled, so it cannot be moved."), code="not_current"
         )
     if not current.changeable_by_visitor:
-        raise _cutoff_error()
+        raise cutoff_error()
     new = _still_open(slot, current.mode, ignore=current)
     current.specialist, current.start, current.end = new.specialist, new.start, new.end
     current.sequence += 1

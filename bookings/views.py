@@ -267,14 +267,7 @@ class ChangeMixin(TokenMixin):
         return None
 
     def too_late(self):
-        messages.info(
-            self.request,
-            _(
-                "Your appointment is less than %(hours)s hours away, so it can no longer be changed "
-                "here. Please call us instead."
-            )
-            % {"hours": settings.BOOKING_CHANGE_CUTOFF_HOURS},
-        )
+        messages.info(self.request, services.cutoff_error().message)
         return self.back_to_status()
 
     def get_context_data(self, **kwargs):
