@@ -37,7 +37,8 @@ class ArticleListView(OnePageAddressMixin, ListView):
     paginate_by = 10
 
     def get_query(self):
-        return " ".join(self.request.GET.get("q", "").split())[:100]
+        # PostgreSQL refuses a NUL in any string: it would answer 500.
+        return " ".join(self.request.GET.get("q", "").replace("\x00", " ").split())[:100]
 
     def get_queryset(self):
         language = translation.get_language()

@@ -1,6 +1,6 @@
 """Open times, computed in one place: working hours minus days off, holidays and
 appointments held or confirmed (each with the clinic's buffer around it), from
-BOOKING_MIN_NOTICE_HOURS on and within BOOKING_MAX_DAYS_AHEAD.
+BOOKING_MIN_NOTICE_HOURS on and within the BOOKING_OPEN_DAYS the form shows.
 
 Six queries at most, whatever the number of specialists or appointments: the
 profile, the specialists, their working hours, their days off, the holidays and
@@ -55,16 +55,15 @@ def parse_slot_key(key):
     return int(match[1]), timezone.make_aware(start)
 
 
-def open_times(mode, specialist=None, *, days=14, now=None, ignore=None):
-    """[(date, [Slot, ...]), ...], earliest first, for the next `days` days.
+def open_times(mode, specialist=None, *, days=None, now=None, ignore=None):
+    """[(date, [Slot, ...]), ...], earliest first, for the next `days` days
+    (BOOKING_OPEN_DAYS, and never more).
     specialist=None means no preference: the earliest times across everyone
     who takes bookings, one slot per start time. `ignore`: an appointment whose
     own time counts as free (when moving it)."""
     now = now or timezone.now()
     first_day = timezone.localdate(now)
-    last_day = min(
-        first_day + timedelta(days=days - 1), first_day + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
-    )
+    last_day = _last_open_day(first_day, days)
     slots = _open_slots(
         mode, specialist, first_day, last_day, now=now, ignore=ignore, one_per_start=specialist is None
     )
@@ -82,14 +81,17 @@ def find_slot(key, mode, *, ignore=None, now=None):
     specialist_id, start = parsed
     now = now or timezone.now()
     day = timezone.localdate(start)
-    if (
-        not timezone.localdate(now)
-        <= day
-        <= timezone.localdate(now) + timedelta(days=settings.BOOKING_MAX_DAYS_AHEAD)
-    ):
+    today = timezone.localdate(now)
+    if not today <= day <= _last_open_day(today):
         return None
     slots = _open_slots(mode, specialist_id, day, day, now=now, ignore=ignore)
     return next((slot for slot in slots if slot.start == start), None)
+
+
+def _last_open_day(today, days=None):
+    """The last day a time can be chosen on: what the form shows is the whole offer."""
+    days = min(days or settings.BOOKING_OPEN_DAYS, settings.BOOKING_OPEN_DAYS)
+    return today + timedelta(days=days - 1)
 
 
 def _minutes(moment, first_day, tz):

@@ -126,13 +126,14 @@ def free_gaps(day, hours, booked, now, buffer=timedelta(0)):
 def waiting_requests():
     """Open requests without a confirmed appointment, urgent first, then oldest
     first; each with .holds (the time the visitor chose, if any) and .first_name."""
-    from .models.requests import URGENT_FIRST
+    from .models.requests import REPEATS_AN_OPEN_REQUEST, URGENT_FIRST
 
     waiting = list(
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
         .exclude(appointments__status=Appointment.Status.BOOKED)
+        .exclude(REPEATS_AN_OPEN_REQUEST)
         .select_related("preferred_specialist")
         .prefetch_related(
             Prefetch("appointments", Appointment.objects.held().select_related("specialist"), to_attr="holds")

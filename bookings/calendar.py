@@ -1,13 +1,13 @@
 """Calendar files (.ics) for appointments. The event names the clinic only:
 calendars are shared and shown on lock screens."""
 
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
+
+from clinic.links import site_domain
 
 from .models import Mode
 
@@ -24,7 +24,7 @@ def appointment_calendar(appointment, clinic):
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
 
     event = Event()
-    event.add("uid", f"appointment-{appointment.pk}@{urlsplit(settings.SITE_URL).hostname}")
+    event.add("uid", f"appointment-{appointment.pk}@{site_domain()}")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
     event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
@@ -53,7 +53,7 @@ def appointment_calendar(appointment, clinic):
 def specialist_calendar(specialist, appointments):
     """A specialist's private feed: times, mode and reference, nothing more
     (a subscribed calendar syncs to phones, watches and shared accounts)."""
-    host = urlsplit(settings.SITE_URL).hostname
+    host = site_domain()
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

@@ -4,13 +4,14 @@ import unicodedata
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from clinic.links import absolute_url
+from clinic.links import absolute_url, site_domain
 from clinic.models import ClinicProfile
 
 from . import calendar, tokens
@@ -104,6 +105,8 @@ def _build_message(email):
 def _message(subject, template, context, to, reply_to=None):
     text = render_to_string(f"emails/{template}.txt", context)
     html = render_to_string(f"emails/{template}.html", context)
-    message = EmailMultiAlternatives(subject, text, to=to, reply_to=reply_to)
+    # Django's Message-ID names this machine (often "localhost"), which spam filters mark down.
+    headers = {"Message-ID": make_msgid(domain=site_domain())}
+    message = EmailMultiAlternatives(subject, text, to=to, reply_to=reply_to, headers=headers)
     message.attach_alternative(html, "text/html")
     return message

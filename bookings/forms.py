@@ -283,22 +283,31 @@ class ConsultationRequestForm(forms.ModelForm):
         value = self.cleaned_data.get("submission_key", "")
         signer = signing.TimestampSigner(salt=SUBMISSION_SALT)
         try:
-            key = signer.unsign(value)
-            # Any key this form issued is accepted; its age tells a person from a script.
+            # Keys gathered in advance stop working, so they cannot pass the fill-time check later.
+            key = signer.unsign(value, max_age=timedelta(hours=settings.BOOKING_FORM_MAX_AGE_HOURS))
+        except signing.SignatureExpired:
+            return self._renew_key(
+                _("This form was open for several hours. Please check your details and send it again.")
+            )
+        except signing.BadSignature:
+            # Not from our form: a fresh key, so the visitor can simply send again.
+            return self._renew_key(
+                _("Something went wrong with this form. Please check your details and send it again.")
+            )
+        try:
+            # Its age tells a person from a script.
             signer.unsign(value, max_age=settings.BOOKING_MIN_FILL_SECONDS)
         except signing.SignatureExpired:
             self.filled_in_seconds = settings.BOOKING_MIN_FILL_SECONDS
-            return key
-        except signing.BadSignature:
-            # Not from our form: a fresh key, so the visitor can simply send again.
-            self.data = self.data.copy()
-            self.data["submission_key"] = new_submission_key()
-            self.add_error(
-                None, _("Something went wrong with this form. Please check your details and send it again.")
-            )
-            return ""
-        self.filled_in_seconds = 0
+        else:
+            self.filled_in_seconds = 0
         return key
+
+    def _renew_key(self, message):
+        self.data = self.data.copy()
+        self.data["submission_key"] = new_submission_key()
+        self.add_error(None, message)
+        return ""
 
     def clean_source_article(self):
         slug = clean_slug(self.cleaned_data.get("source_article"))

@@ -2,25 +2,29 @@
 each records who did it and queues the emails it causes, in one transaction."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 
+from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Holiday, OpeningHours, Specialist
 
 from . import availability, outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
-from .models.requests import CAMPAIGN_FIELDS, InvalidTransition, SafeNow, generate_reference
+from .models.requests import CAMPAIGN_FIELDS, DayPart, InvalidTransition, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
 
 Status = ConsultationRequest.Status
 Kind = OutboundEmail.Kind
 REFERENCE_ATTEMPTS = 5
+ACKNOWLEDGEMENT_WINDOW = timedelta(hours=1)
 OVERLAP_MESSAGE = (
     "{specialist} already has an appointment that overlaps this time. Please choose another time."
 )
@@ -56,43 +60,128 @@ def cutoff_error():
     )
 
 
-def submit_request(consultation, *, automated=False, slot=None):
+def submit_request(consultation, *, automated=False, slot=None, address_may_hold=True):
     """Returns (request, created); a resubmitted form returns the first save.
-    With a slot (availability.Slot), the time is held in the same transaction:
-    raises TimeTaken, saving nothing, when it is no longer open.
-    One that looks automated is kept as spam, unemailed, in case it was a person."""
+    With a slot (availability.Slot or its key) the time is held in the same
+    transaction: raises TimeTaken, saving nothing, when it is no longer open.
+    One time is held per email or phone, and none when the visitor's address
+    has held its share (address_may_hold=False): then the request is stored
+    with the chosen time as a note for reception, and the visitor is told we
+    will be in touch, as for any request without a time.
+
+    Someone who says they are not safe is always stored, as urgent, and
+    reception told; a repeat from the same contact joins the open urgent
+    request it repeats. One that looks automated is kept as spam, unemailed, in
+    case it was a person; if it says "not safe", it stays urgent and reception
+    is told, but the address typed gets nothing."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     # The page's language (/hi/book/ or /book/): the notice they read, and their emails.
     consultation.site_language = translation.get_language() or settings.LANGUAGE_CODE
     consultation.consented_at = timezone.now()
     consultation.urgent = consultation.safe_now == SafeNow.NO
-    if automated:
+    if automated and not consultation.urgent:
         consultation.status = Status.SPAM
         consultation.spam_at = consultation.consented_at
-        consultation.urgent = False
+    consultation.possibly_automated = automated and consultation.urgent
+    may_hold = slot is not None and not automated and address_may_hold
     for _ in range(REFERENCE_ATTEMPTS):
         consultation.reference = generate_reference()
         try:
             with transaction.atomic():
-                consultation.save(force_insert=True)
-                if slot is not None and not automated:
-                    _hold(consultation, slot)
-                if not automated:
-                    outbox.queue_emails([Kind.ACKNOWLEDGEMENT, Kind.NEW_REQUEST], consultation)
+                _save_new(consultation, slot, may_hold=may_hold)
         except TimeTaken:
             consultation.pk = None
-            raise
+            if not consultation.urgent:
+                raise
+            may_hold = False  # not safe: stored all the same, the time they chose as a note
+            continue
         except IntegrityError:
             consultation.pk = None
             existing = ConsultationRequest.objects.filter(submission_key=consultation.submission_key).first()
             if existing is not None:
                 return existing, False
-            continue  # the rare reference collision: draw another
+            if ConsultationRequest.objects.filter(reference=consultation.reference).exists():
+                continue  # the rare reference collision: draw another
+            raise
         logger.info(
             "Consultation request %s received (urgent=%s)", consultation.reference, consultation.urgent
         )
         return consultation, True
     raise RuntimeError("Could not find a free reference")
+
+
+def _save_new(consultation, slot, *, may_hold):
+    if consultation.urgent:
+        consultation.repeat_of = (
+            ConsultationRequest.objects.urgent_open()
+            .same_contact(consultation.email, consultation.phone)
+            .order_by("created")
+            .first()
+        )
+    if may_hold:
+        # Holds are made one at a time (the profile is the clinic's one row), so
+        # two forms sent at once from one contact cannot both pass this check.
+        ClinicProfile.objects.select_for_update(no_key=True).exists()
+        may_hold = not _contact_holds_a_time(consultation)
+    chosen = availability.parse_slot_key(getattr(slot, "key", slot)) if slot is not None else None
+    if chosen is not None and not may_hold:
+        # The day they chose stands in for a preferred window: the thank-you
+        # page and reception see it, and nothing says why it was not held.
+        local = timezone.localtime(chosen[1])
+        consultation.window1_date, consultation.window1_part = local.date(), DayPart.of(local.time())
+    consultation.save(force_insert=True)
+    if chosen is not None and may_hold:
+        _hold(consultation, slot)
+    elif chosen is not None:
+        specialist = Specialist.objects.filter(pk=chosen[0]).first()
+        InternalNote.objects.create(
+            consultation=consultation,
+            text=f"The visitor chose {local_datetime(chosen[1])} with {specialist or 'a specialist'}. "
+            "It was not held: this contact already holds a time, the time was taken meanwhile, or "
+            "their connection has held several times today.",
+        )
+    if consultation.status == Status.SPAM:
+        return
+    kinds = []
+    if not consultation.possibly_automated and _may_acknowledge(consultation):
+        kinds.append(Kind.ACKNOWLEDGEMENT)
+    if not _alerted_within_the_hour(consultation):
+        kinds.append(Kind.NEW_REQUEST)
+    outbox.queue_emails(kinds, consultation)
+
+
+def _contact_holds_a_time(consultation):
+    return (
+        Appointment.objects.held()
+        .filter(
+            start__gt=timezone.now(),
+            consultation__in=ConsultationRequest.objects.same_contact(consultation.email, consultation.phone),
+        )
+        .exists()
+    )
+
+
+def _may_acknowledge(consultation):
+    """Anyone can type a stranger's address: it gets a few acknowledgements an hour at most."""
+    sent = OutboundEmail.objects.filter(
+        kind=Kind.ACKNOWLEDGEMENT,
+        created__gte=timezone.now() - ACKNOWLEDGEMENT_WINDOW,
+        consultation__email__iexact=consultation.email,
+    )
+    return sent.count() < settings.BOOKING_ACKNOWLEDGEMENTS_PER_HOUR
+
+
+def _alerted_within_the_hour(consultation):
+    """Reception hears of a repeat once an hour at most: it is on the first request's page."""
+    head = consultation.repeat_of
+    if head is None:
+        return False
+    since = timezone.now() - ACKNOWLEDGEMENT_WINDOW
+    return (
+        ConsultationRequest.objects.filter(Q(pk=head.pk) | Q(repeat_of=head), created__gte=since)
+        .exclude(pk=consultation.pk)
+        .exists()
+    )
 
 
 def _still_open(slot, mode, ignore=None):

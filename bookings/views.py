@@ -36,6 +36,13 @@ def thanks_token(consultation):
     return signing.dumps(consultation.submission_key, salt=THANKS_SALT)
 
 
+def per_address_limit(request, group, rate):
+    """Counts this POST against the visitor address's share; True once it is used up."""
+    return is_ratelimited(
+        request, group=group, key=lambda _group, req: client_ip(req), rate=rate, method="POST", increment=True
+    )
+
+
 def open_times_context(mode, specialist=None, chosen=""):
     """What the open-times include shows: [(date, [Slot, ...]), ...], first available first."""
     days = availability.open_times(mode, specialist)
@@ -85,14 +92,10 @@ class BookView(FormView):
             form = ConsultationRequestForm(initial=ConsultationRequestForm.initial_from_data(request.POST))
             return self.render_to_response(self.get_context_data(form=form))
         # Every POST counts, per visitor address; someone who says they are not
-        # safe right now is never turned away.
-        limited = request.POST.get("safe_now") != SafeNow.NO and is_ratelimited(
-            request,
-            group="bookings:book",
-            key=lambda _group, req: client_ip(req),
-            rate=settings.BOOKING_RATE_LIMIT,
-            method="POST",
-            increment=True,
+        # safe right now is never turned away (what they may hold is limited
+        # in form_valid and services.submit_request).
+        limited = request.POST.get("safe_now") != SafeNow.NO and per_address_limit(
+            request, "bookings:book", settings.BOOKING_RATE_LIMIT
         )
         if limited:
             form = self.get_form()
@@ -108,9 +111,16 @@ class BookView(FormView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        slot = form.cleaned_data["slot"]
+        address_may_hold = slot is None or not per_address_limit(
+            self.request, "bookings:hold", settings.BOOKING_HOLD_RATE_LIMIT
+        )
         try:
             consultation, _created = services.submit_request(
-                form.save(commit=False), automated=form.looks_automated, slot=form.cleaned_data["slot"]
+                form.save(commit=False),
+                automated=form.looks_automated,
+                slot=slot,
+                address_may_hold=address_may_hold,
             )
         except services.TimeTaken as taken:
             # Nothing was saved: the form as typed, the message, and the times open now.
@@ -128,6 +138,9 @@ class OpenTimesView(View):
     so whom a visitor looks at stays out of URLs and access logs."""
 
     def post(self, request):
+        if per_address_limit(request, "bookings:times", settings.BOOKING_TIMES_RATE_LIMIT):
+            # The form's script says the times could not be updated; the page still works.
+            return render(request, "bookings/includes/open_times.html", {"times_error": True}, status=429)
         query = OpenTimesQuery(request.POST)
         if not query.is_valid():
             return render(request, "bookings/includes/open_times.html", {"times_error": True}, status=400)

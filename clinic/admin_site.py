@@ -4,6 +4,7 @@ it, and no "view on site" redirect for objects the user may not see."""
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
@@ -15,28 +16,41 @@ from django_otp.admin import OTPAdminAuthenticationForm
 
 
 class SecondFactorLoginForm(OTPAdminAuthenticationForm):
-    """django-otp's admin login form. Someone with one authenticator app (most
-    staff) types name, password and code on one page: that device is the one
-    meant; with several, django-otp asks which."""
+    """django-otp's admin login form, with name, password and code on one page.
+    A wrong password and a wrong code get the same answer, and both count
+    towards django-axes' lockout, so the page never tells that a password was
+    right. Someone with several authenticator apps may give a code from any
+    (each app tried in turn: a miss slows that app's next try by django-otp's
+    throttle, a second or so)."""
 
-    otp_error_messages = {
-        **OTPAdminAuthenticationForm.otp_error_messages,
-        "token_required": "Please enter the code from your authenticator app.",
-        "invalid_token": "That code is not right or has expired: enter the one your app shows now.",
+    error_messages = {
+        **OTPAdminAuthenticationForm.error_messages,
+        "invalid_login": "Please enter the correct %(username)s, password and code from your "
+        "authenticator app for a staff account. The code changes every 30 seconds.",
     }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["otp_device"].label = "Authenticator app"
         self.fields["otp_token"].label = "Code from your authenticator app"
         self.fields["otp_token"].widget.attrs.update(autocomplete="one-time-code", inputmode="numeric")
 
     def clean_otp(self, user):
-        if user is not None and not self.cleaned_data.get("otp_device"):
-            devices = list(devices_for_user(user))
-            if len(devices) == 1:
-                self.cleaned_data["otp_device"] = devices[0].persistent_id
-        super().clean_otp(user)
+        if user is None:
+            return
+        chosen = self.cleaned_data.get("otp_device")
+        for device_id in [chosen] if chosen else [d.persistent_id for d in devices_for_user(user)]:
+            self.cleaned_data["otp_device"] = device_id
+            try:
+                super().clean_otp(user)
+            except ValidationError:
+                continue
+            return
+        # django-otp fills the password back in when it was right: that would tell.
+        self.fields["password"].widget.render_value = False
+        user_login_failed.send(
+            sender=type(self), credentials={"username": user.get_username()}, request=self.request
+        )
+        raise self.get_invalid_login_error()
 
 
 # Login attempts and task results: for the owner, not for reception or editors.

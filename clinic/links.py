@@ -11,6 +11,11 @@ def absolute_url(path="/"):
     return settings.SITE_URL.rstrip("/") + path
 
 
+def site_domain():
+    """The public host name (for Message-IDs and calendar UIDs): never "localhost"."""
+    return urlsplit(settings.SITE_URL).hostname
+
+
 class SiteURLSitemap(Sitemap):
     """Entries on SITE_URL (Django's own would use the request's Host)."""
 

@@ -96,7 +96,8 @@ class ConsultationRequestFactory(factory.django.DjangoModelFactory):
     submission_key = factory.Sequence(lambda n: f"factory-key-{n}")
     name = factory.Sequence(lambda n: f"Visitor {n}")
     email = factory.Sequence(lambda n: f"visitor{n}@example.com")
-    phone = "+919876543210"
+    # Each visitor their own number: one time is held per email or phone.
+    phone = factory.Sequence(lambda n: f"+9198110{n % 100000:05d}")
     contact_by_email = True
     contact_by_phone = True
     concern = factory.SubFactory(TopicFactory)

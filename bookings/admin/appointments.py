@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
@@ -17,15 +18,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
-from simple_history.admin import SimpleHistoryAdmin
 
 from clinic.formats import local_datetime
 from clinic.models import Specialist
 
 from .. import board, services
-from ..access import own_appointments, sees_only_own
+from ..access import own_appointments, own_requests, sees_only_own
 from ..emails import first_name
 from ..models import Appointment, ConsultationRequest, window_start
+from .visibility import VisibleOnlyAdmin
 
 
 def _model_field(name, **kwargs):
@@ -96,7 +97,7 @@ class OfferTimeForm(AppointmentForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(SimpleHistoryAdmin):
+class AppointmentAdmin(VisibleOnlyAdmin):
     class Media:
         css = {"all": ["bookings/admin.css"]}
 
@@ -122,7 +123,8 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         ),
         ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
     ]
-    readonly_fields = ["next"]
+    # The page and its history entries are records: nothing on them is a form field.
+    readonly_fields = flatten_fieldsets(fieldsets)
     actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
 
     def get_queryset(self, request):
@@ -174,7 +176,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         may_book = request.user.has_perm("bookings.add_appointment")
         chosen = chosen_hold = None
         if may_book and request.GET.get("request", "").isdigit():
-            chosen = ConsultationRequest.objects.filter(pk=request.GET["request"]).first()
+            chosen = visible_requests(request).filter(pk=request.GET["request"]).first()
             chosen = chosen if chosen is not None and chosen.is_schedulable else None
             chosen_hold = chosen.appointments.held().first() if chosen else None
 
@@ -273,9 +275,9 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
 
     def schedule_view(self, request, request_id):
+        consultation = get_object_or_404(visible_requests(request), pk=request_id)
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
-        consultation = get_object_or_404(ConsultationRequest, pk=request_id)
         form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
@@ -287,7 +289,7 @@ class AppointmentAdmin(SimpleHistoryAdmin):
         )
 
     def reschedule_view(self, request, pk):
-        appointment = get_object_or_404(Appointment.objects.select_related("consultation"), pk=pk)
+        appointment = get_object_or_404(self.get_queryset(request).select_related("consultation"), pk=pk)
         if not (super().has_change_permission(request, appointment) and appointment.is_live):
             raise PermissionDenied
         initial = {
@@ -352,6 +354,10 @@ class AppointmentAdmin(SimpleHistoryAdmin):
     @admin.action(description="Mark no-show", permissions=["change"])
     def mark_no_show(self, request, queryset):
         self._close(request, queryset, Appointment.Status.NO_SHOW)
+
+
+def visible_requests(request):
+    return own_requests(ConsultationRequest.objects.all(), request.user)
 
 
 def schedule_initial(consultation, query):

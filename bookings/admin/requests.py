@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timesince
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from clinic.formats import local_datetime
@@ -24,6 +23,7 @@ from ..models import ConsultationRequest, InternalNote
 from ..models.requests import URGENT_FIRST
 from ..replies import contact_links
 from .appointments import appointments_summary, schedule_link, week_link
+from .visibility import VisibleOnlyAdmin
 
 logger = logging.getLogger(__name__)
 Status = ConsultationRequest.Status
@@ -131,7 +131,7 @@ class ConsultationRequestAdminForm(forms.ModelForm):
 
 
 @admin.register(ConsultationRequest)
-class ConsultationRequestAdmin(SimpleHistoryAdmin):
+class ConsultationRequestAdmin(VisibleOnlyAdmin):
     form = ConsultationRequestAdminForm
 
     class Media:
@@ -193,7 +193,7 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
                 ]
             },
         ),
-        ("Safety", {"fields": ["safe_now", "urgent"]}),
+        ("Safety", {"fields": ["safe_now", "urgent", "possibly_automated", "repeat_of"]}),
         (
             "What they asked for",
             {"fields": ["concern", "message", "mode", "preferred_specialist", "preferred_times"]},
@@ -223,8 +223,8 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     view_on_site = False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        if obj is not None and not obj.erased_at:
+        obj = self.visible_or_404(request, object_id)
+        if not obj.erased_at:
             extra_context = {**(extra_context or {}), "summary": request_summary(obj, request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -264,6 +264,8 @@ class ConsultationRequestAdmin(SimpleHistoryAdmin):
     def urgent_label(self, obj):
         if not obj.urgent:
             return ""
+        if obj.repeat_of_id:
+            return "Repeat"  # of an earlier urgent request from the same contact
         return mark_safe('<strong class="urgent-label">Urgent</strong>')
 
     @admin.display(description="time waiting", ordering="created")
@@ -369,9 +371,19 @@ def request_summary(obj, request):
         for appointment in appointments:
             appointment["confirm_url"] = appointment["offer_url"] = ""
     can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
+    def link(other):
+        return {
+            "reference": other.reference,
+            "url": reverse("admin:bookings_consultationrequest_change", args=[other.pk]),
+            "when": local_datetime(other.created),
+            "possibly_automated": other.possibly_automated,
+        }
+
     return {
         "first_name": first_name(obj.name),
         "appointments": appointments,
+        "repeat_of": link(obj.repeat_of) if obj.repeat_of_id else None,
+        "repeats": [link(repeat) for repeat in own_requests(obj.repeats.order_by("created"), request.user)],
         "windows": [f"{date_format(day)}, {part}" for day, part in obj.preferred_windows],
         "waiting": timesince(obj.created, depth=2) if obj.status == Status.NEW else "",
         "links": contact_links(obj, ClinicProfile.load()),

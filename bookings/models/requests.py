@@ -40,6 +40,11 @@ class DayPart(models.TextChoices):
     def start_time(cls, part):
         return {cls.MORNING: time(10), cls.AFTERNOON: time(13), cls.EVENING: time(16)}[part]
 
+    @classmethod
+    def of(cls, moment):
+        """The part of the day a clinic time falls in (before 10 counts as morning)."""
+        return cls.MORNING if moment < time(13) else cls.AFTERNOON if moment < time(16) else cls.EVENING
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
@@ -109,9 +114,14 @@ SPAM_RETENTION_DAYS = 30
 SCHEDULABLE_STATUSES = [Status.NEW, Status.CONTACTED, Status.NO_SHOW, Status.SCHEDULED]
 
 
+# A repeat waits with the open request it repeats, not as a request of its own;
+# once that one is closed, it stands on its own.
+REPEATS_AN_OPEN_REQUEST = models.Q(repeat_of__status__in=OPEN_STATUSES)
 # Ordering that puts urgent open requests (someone said they are not safe) first.
 URGENT_FIRST = models.Case(
-    models.When(urgent=True, status__in=OPEN_STATUSES, then=0), default=1, output_field=models.IntegerField()
+    models.When(models.Q(urgent=True, status__in=OPEN_STATUSES) & ~REPEATS_AN_OPEN_REQUEST, then=0),
+    default=1,
+    output_field=models.IntegerField(),
 ).asc()
 
 
@@ -121,13 +131,19 @@ class InvalidTransition(Exception):
 
 class ConsultationRequestQuerySet(models.QuerySet):
     def awaiting_contact(self):
-        return self.filter(status=ConsultationRequest.Status.NEW)
+        """New, counted once per contact: a repeat waits with the request it repeats."""
+        return self.filter(status=ConsultationRequest.Status.NEW).exclude(REPEATS_AN_OPEN_REQUEST)
 
     def open(self):
         return self.filter(status__in=OPEN_STATUSES)
 
     def urgent_open(self):
-        return self.open().filter(urgent=True)
+        """One per contact: repeats are shown on the request they repeat."""
+        return self.open().filter(urgent=True).exclude(REPEATS_AN_OPEN_REQUEST)
+
+    def same_contact(self, email, phone):
+        """From this email address (in any case) or this phone number."""
+        return self.filter(models.Q(email__iexact=email) | models.Q(phone=phone))
 
     def waiting_longer_than(self, hours, now=None):
         now = now or timezone.now()
@@ -246,6 +262,23 @@ class ConsultationRequest(models.Model):
     age_statement = models.CharField("who for", max_length=10, choices=WhoFor)
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
+    possibly_automated = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Sent the way a program sends forms (the hidden field filled in, or sent within "
+        "seconds) by someone who said they are not safe: kept as urgent, but no email went to the address typed.",
+    )
+    repeat_of = models.ForeignKey(
+        "self",
+        verbose_name="repeats request",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="repeats",
+        help_text="An open urgent request from the same email or phone came first: "
+        "they are handled together, on that request's page.",
+    )
 
     # The language of the pages the visitor booked on: the privacy notice they
     # read and consented to, and every email and calendar file they get.

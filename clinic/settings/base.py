@@ -202,6 +202,16 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
 BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
+# Days of open times the form shows; no time beyond them can be held or moved to.
+BOOKING_OPEN_DAYS = env_int("BOOKING_OPEN_DAYS", 14)
+# Held times per visitor address, whatever the safety answer (one per email or phone besides).
+BOOKING_HOLD_RATE_LIMIT = env_str("BOOKING_HOLD_RATE_LIMIT", "4/d")
+# Open-times requests per visitor address: far more than a person clicks.
+BOOKING_TIMES_RATE_LIMIT = env_str("BOOKING_TIMES_RATE_LIMIT", "60/m")
+# Acknowledgements one email address is sent in an hour, however many requests name it.
+BOOKING_ACKNOWLEDGEMENTS_PER_HOUR = env_int("BOOKING_ACKNOWLEDGEMENTS_PER_HOUR", 3)
+# A form left open longer is sent back to be checked, with a fresh key.
+BOOKING_FORM_MAX_AGE_HOURS = env_int("BOOKING_FORM_MAX_AGE_HOURS", 6)
 BOOKING_LINK_MAX_AGE_DAYS = env_int("BOOKING_LINK_MAX_AGE_DAYS", 90)
 BOOKING_RETENTION_DAYS = env_int("BOOKING_RETENTION_DAYS", 365)
 # A chosen time staff have not confirmed is released after this many hours;

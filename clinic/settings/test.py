@@ -30,3 +30,5 @@ AXES_ENABLED = False
 # A test client posts at once and from one address; the bot tests set these.
 BOOKING_MIN_FILL_SECONDS = 0
 BOOKING_RATE_LIMIT = "100000/h"
+BOOKING_HOLD_RATE_LIMIT = "100000/h"
+BOOKING_TIMES_RATE_LIMIT = "100000/m"

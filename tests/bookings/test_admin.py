@@ -211,7 +211,9 @@ def test_nobody_deletes_or_adds_requests_from_reception(client, reception_user):
 def test_csv_export_needs_its_own_permission(client, reception_user):
     from django.contrib.auth.models import Permission
 
-    consultation = ConsultationRequestFactory(name="=HYPERLINK(evil)", message="Sleep trouble")
+    consultation = ConsultationRequestFactory(
+        name="=HYPERLINK(evil)", message="Sleep trouble", phone="+919876543210"
+    )
     client.force_login(reception_user)
     response = client.post(CHANGELIST, {"action": "export_csv", "_selected_action": [str(consultation.pk)]})
     assert response.get("Content-Type", "").startswith("text/html")
@@ -345,7 +347,7 @@ def test_a_topic_visitors_asked_about_cannot_be_deleted(admin_client):
 def test_csv_export_neutralises_formulas_after_any_separator(admin_client, value):
     import re
 
-    ConsultationRequestFactory(name=value, message=value)
+    ConsultationRequestFactory(name=value, message=value, phone="+919876543210")
     response = admin_client.post(
         CHANGELIST, {"action": "export_csv", "_selected_action": [str(ConsultationRequest.objects.get().pk)]}
     )

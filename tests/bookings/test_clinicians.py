@@ -38,7 +38,7 @@ def test_a_clinician_sees_only_their_own_appointments_and_requests(client, clini
     assert "Export selected" not in html
 
     other_url = reverse("admin:bookings_consultationrequest_change", args=[theirs.consultation.pk])
-    assert client.get(other_url).status_code == 302  # "does not exist" -> back to the list
+    assert client.get(other_url).status_code == 404  # the same answer as for no such request
     own_url = reverse("admin:bookings_consultationrequest_change", args=[assigned.pk])
     page = client.get(own_url)
     assert page.status_code == 200

@@ -66,7 +66,7 @@ class Visitor:
             **self.fields,
             "name": f"Visitor {self.number}",
             "email": f"visitor{self.number}@example.com",
-            "phone": "98765 43210",
+            "phone": f"98110 {self.number:05d}",
             "contact_channels": "email",
             "mode": "video",
             "language": "en",
