@@ -233,9 +233,9 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     def confirm_view(self, request, pk):
         """One click: the visitor's chosen time is confirmed and they are emailed."""
+        appointment = self._held(request, pk)
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        appointment = self._held(request, pk)
         try:
             services.confirm_hold(appointment, user=request.user)
         except ValidationError as error:

@@ -371,6 +371,7 @@ def request_summary(obj, request):
         for appointment in appointments:
             appointment["confirm_url"] = appointment["offer_url"] = ""
     can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
+
     def link(other):
         return {
             "reference": other.reference,

@@ -30,8 +30,8 @@ class VisibleOnlyAdmin(SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.visible_or_404(request, object_id)
         # Its POST would save the old version over the current one.
         if request.method != "GET":
             return HttpResponseNotAllowed(["GET"])
-        self.visible_or_404(request, object_id)
         return super().history_form_view(request, object_id, version_id, extra_context)

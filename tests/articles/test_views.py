@@ -254,3 +254,13 @@ def test_references_are_listed_in_order(client, article):
     ReferenceFactory(article=article, title="First source", order=0)
     page = text(client.get(article.get_absolute_url()))
     assert page.index("First source") < page.index("Panic disorder")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/articles/search/?q=%00", "/articles/?q=a%00b", "/hi/articles/search/?q=%00", "/hi/articles/?q=a%00b"],
+)
+def test_a_nul_byte_in_a_search_is_never_a_500(client, clinic_profile, path):
+    # PostgreSQL refuses NUL in any string (CI runs this there too).
+    ArticleFactory(title="Anxiety at work")
+    assert client.get(path).status_code == 200

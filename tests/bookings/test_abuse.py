@@ -117,3 +117,27 @@ def test_someone_not_safe_right_now_is_never_refused_by_the_limit(client, strict
     assert client.post(BOOK_URL, form_data(), REMOTE_ADDR="203.0.113.5").status_code == 429
     thanks_url_of(client.post(BOOK_URL, form_data(safe_now="no"), REMOTE_ADDR="203.0.113.5"))
     assert ConsultationRequest.objects.filter(safe_now="no", urgent=True).count() == 1
+
+
+def test_the_open_times_are_throttled_per_address_with_a_limit_no_person_meets(
+    client, settings, clinic_profile
+):
+    settings.BOOKING_TIMES_RATE_LIMIT = "5/m"
+    for _ in range(5):
+        assert client.post("/book/times/", {"mode": "video"}, REMOTE_ADDR="203.0.113.5").status_code == 200
+    assert client.post("/book/times/", {"mode": "video"}, REMOTE_ADDR="203.0.113.5").status_code == 429
+    assert client.post("/book/times/", {"mode": "video"}, REMOTE_ADDR="198.51.100.9").status_code == 200
+
+
+def test_a_form_key_older_than_a_few_hours_is_sent_back_with_a_fresh_one(client, bot_checks, settings):
+    settings.BOOKING_FORM_MAX_AGE_HOURS = 6
+    stale = _key_signed_seconds_ago(6 * 3600 + 60)
+    response = client.post(BOOK_URL, form_data(name="Meera", submission_key=stale))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This form was open for several hours" in html and 'value="Meera"' in html
+    assert ConsultationRequest.objects.count() == 0
+    fresh = response.context["form"].data["submission_key"]
+    assert fresh != stale
+    # Sent again after a moment, as a person would, it goes through.
+    thanks_url_of(client.post(BOOK_URL, form_data(submission_key=_key_signed_seconds_ago(40))))

@@ -210,3 +210,21 @@ def test_staff_cancel_a_hold_without_emailing_a_calendar_file(hold):
     hold.refresh_from_db()
     assert hold.status == "cancelled" and Kind.CANCELLATION not in kinds()
     assert services.cancel_appointment(hold) is False  # already cancelled
+
+
+def test_a_time_beyond_the_days_the_form_shows_cannot_be_held_or_moved_to(hold, settings):
+    settings.BOOKING_OPEN_DAYS = 14
+    beyond = clinic_time(20, 11, 0)  # inside BOOKING_MAX_DAYS_AHEAD (90), past the 14 days shown
+    key = f"{hold.specialist_id}-{timezone.localtime(beyond):%Y%m%d%H%M}"
+    assert find_slot(key, Mode.VIDEO) is None
+    with pytest.raises(services.TimeTaken):
+        services.submit_request(
+            ConsultationRequestFactory.build(
+                mode=Mode.VIDEO, window1_date=None, window1_part="", concern=None
+            ),
+            slot=key,
+        )
+    with pytest.raises(services.TimeTaken):
+        services.move_by_visitor(hold, key)
+    last_shown = max(day for day, _ in open_times(Mode.VIDEO, hold.specialist, days=60))
+    assert last_shown <= timezone.localdate() + timedelta(days=13)

@@ -206,6 +206,15 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     assert outbox.queue_due_reminders() == 0
 
 
+def test_message_ids_name_the_sites_domain(client, clinic_profile, mailoutbox, settings):
+    settings.SITE_URL = "https://clinic.example"
+    thanks_url_of(client.post(BOOK_URL, form_data()))
+    run_worker()
+    assert len(mailoutbox) == 2
+    for message in mailoutbox:
+        assert message.message()["Message-ID"].endswith("@clinic.example>")
+
+
 def test_staff_are_told_of_new_and_urgent_requests_without_details(client, clinic_profile, mailoutbox):
     thanks_url_of(client.post(BOOK_URL, form_data(safe_now="no", message="I feel hopeless")))
     run_worker()
