@@ -43,20 +43,17 @@ def urls_of(appointment):
     for model, obj in objects.items():
         for pattern in admin.site.get_model_admin(model).get_urls():
             route = str(pattern.pattern)
-            if pattern.name is None or "<" not in route and "(" not in route:
+            if pattern.name is None or ("<" not in route and "(" not in route):
                 continue  # the changelist, add, the week (below) and the bare-id redirect
             target = consultation if "request_id" in route else obj
-            if "history/(" in route:
-                args = [target.pk, target.history.latest().history_id]
-            else:
-                args = [target.pk]
+            args = [target.pk, target.history.latest().history_id] if "history/(" in route else [target.pk]
             urls.append(reverse(f"admin:{pattern.name}", args=args))
     urls.append(f"/admin/bookings/consultationrequest/{consultation.pk}/")
     return urls
 
 
 def test_every_admin_url_of_another_clinicians_booking_is_404(client, two_clinicians):
-    own, other = two_clinicians
+    _own, other = two_clinicians
     urls = urls_of(other)
     assert (
         len(urls) >= 11
