@@ -59,7 +59,12 @@ def test_reception_books_the_urgent_request_from_the_week_view(page, console_err
     specialist_working_every_day(name="Dr Arjun Menon")
     ConsultationRequestFactory.create_batch(3)
     urgent = ConsultationRequestFactory(
-        name="Priya Sharma", safe_now="no", contact_by_whatsapp=True, contact_by_sms=True, discreet=True
+        name="Priya Sharma",
+        phone="+919876543210",
+        safe_now="no",
+        contact_by_whatsapp=True,
+        contact_by_sms=True,
+        discreet=True,
     )
     sign_in(page, "reception", "Reception")
 

@@ -28,9 +28,12 @@ def test_staff_sign_in_with_password_and_code(page, settings, viewport_name, vie
     page.get_by_label("Username").fill("reception")
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Log in").click()
-    # A password alone: the form asks for the code.
-    assert page.get_by_text("Please enter the code from your authenticator app.").is_visible()
-    # One app: nothing to choose.
+    # A password alone: the same answer as a wrong password, which is never filled back in.
+    assert page.get_by_text(
+        "Please enter the correct username, password and code from your authenticator app"
+    ).is_visible()
+    assert page.get_by_label("Password").input_value() == ""
+    # Nothing to choose, however many apps.
     assert page.get_by_label("Authenticator app", exact=True).count() == 0
     check_axe(page, f"2FA login without a code at {viewport_name}")
     screenshot(page, f"admin-login-2fa-no-code-{viewport_name}")
