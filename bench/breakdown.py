@@ -189,7 +189,7 @@ def a_year_of_appointments(specialists):
                         specialist=specialist,
                         start=start,
                         end=start + timezone.timedelta(minutes=50),
-                        status="completed" if start < now else "booked",
+                        status="completed" if start < now else "confirmed",
                     )
                 )
     Appointment.objects.bulk_create(rows, batch_size=2000)

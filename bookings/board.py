@@ -132,7 +132,7 @@ def waiting_requests():
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
-        .exclude(appointments__status=Appointment.Status.BOOKED)
+        .exclude(appointments__status=Appointment.Status.CONFIRMED)
         .exclude(REPEATS_AN_OPEN_REQUEST)
         .select_related("preferred_specialist")
         .prefetch_related(

@@ -1,8 +1,7 @@
 """Calendar files (.ics) for appointments. The event names the clinic only:
 calendars are shared and shown on lock screens."""
 
-from zoneinfo import ZoneInfo
-
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
@@ -11,7 +10,6 @@ from clinic.links import site_domain
 
 from .models import Mode
 
-CLINIC_TZ = ZoneInfo("Asia/Kolkata")
 PRODID = "-//Clinic website//Appointments//EN"
 
 
@@ -27,8 +25,8 @@ def appointment_calendar(appointment, clinic):
     event.add("uid", f"appointment-{appointment.pk}@{site_domain()}")
     event.add("sequence", appointment.sequence)
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
-    event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
+    event.add("dtstart", timezone.localtime(appointment.start))
+    event.add("dtend", timezone.localtime(appointment.end))
     event.add("summary", _("Appointment at %(clinic)s") % {"clinic": clinic.name})
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     organizer = vCalAddress(f"mailto:{clinic.email}")
@@ -60,15 +58,15 @@ def specialist_calendar(specialist, appointments):
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Clinic appointments")
-    calendar.add("x-wr-timezone", "Asia/Kolkata")
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
     for appointment in appointments:
         reference = appointment.consultation.reference
         event = Event()
         event.add("uid", f"specialist-appointment-{appointment.pk}@{host}")
         event.add("sequence", appointment.sequence)
         event.add("dtstamp", timezone.now())
-        event.add("dtstart", appointment.start.astimezone(CLINIC_TZ))
-        event.add("dtend", appointment.end.astimezone(CLINIC_TZ))
+        event.add("dtstart", timezone.localtime(appointment.start))
+        event.add("dtend", timezone.localtime(appointment.end))
         event.add("summary", f"{appointment.get_mode_display()} · {reference}")
         event.add("status", "TENTATIVE" if appointment.is_held else "CONFIRMED")
         event.add("description", f"Reference {reference}. Details in the clinic admin.")

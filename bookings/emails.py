@@ -28,7 +28,7 @@ SUBJECTS = {
     Kind.HOLD_RELEASED: _("Please choose another time with %(clinic)s"),
 }
 APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.CANCELLATION, Kind.REMINDER}
-LIVE_APPOINTMENT_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
+CONFIRMED_KINDS = {Kind.CONFIRMATION, Kind.RESCHEDULE, Kind.REMINDER}
 FIRST_NAME_MAX = 20
 
 
@@ -57,7 +57,7 @@ def _build_message(email):
     if email.kind in APPOINTMENT_KINDS:
         if appointment is None:
             return None
-        if email.kind in LIVE_APPOINTMENT_KINDS and not appointment.is_live:
+        if email.kind in CONFIRMED_KINDS and not appointment.is_confirmed:
             return None
         if email.kind == Kind.REMINDER and appointment.start != email.reminder_for:
             return None

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Holiday, OpeningHours, Specialist
 
-from . import availability, outbox
+from . import availability, lifecycle, outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
 from .models.requests import CAMPAIGN_FIELDS, DayPart, InvalidTransition, SafeNow, generate_reference
 
@@ -229,15 +229,22 @@ def _refuse_by_hand(status):
 
 
 def change_status(consultation, status, *, user):
-    """Raises InvalidTransition when the workflow does not allow it."""
+    """Raises InvalidTransition when the workflow does not allow it. A request
+    with a held or confirmed appointment follows that appointment instead."""
     _refuse_by_hand(status)
+    if consultation.appointments.current().exists():
+        raise InvalidTransition(
+            "This request follows its appointment: confirm, cancel or close the appointment instead."
+        )
     consultation.transition_to(status, user=user)
 
 
 def change_status_of_all(consultations, status, *, user):
-    """Returns how many changed; the others are left alone."""
+    """Returns how many changed; the others (those that cannot move, or follow
+    an appointment) are left alone."""
     _refuse_by_hand(status)
-    return consultations.transition_to(status, user=user)
+    on_their_own = consultations.exclude(appointments__status__in=lifecycle.CURRENT)
+    return on_their_own.transition_to(status, user=user)
 
 
 def assign(consultation, assignee, *, by):
@@ -270,7 +277,7 @@ def cancel_by_visitor(consultation, reason=""):
     emailed = False
     for appointment in appointments:
         cancel_appointment(appointment, reason=reason, by_visitor=True)
-        emailed |= appointment.is_live
+        emailed |= appointment.is_confirmed
     consultation.transition_to(Status.CANCELLED)
     _changed_by_visitor(consultation)
     InternalNote.objects.create(
@@ -303,7 +310,7 @@ def move_by_visitor(appointment, slot):
         raise TimeTaken from exc
     consultation = current.consultation
     _changed_by_visitor(consultation)
-    if current.is_live:
+    if current.is_confirmed:
         outbox.queue_email(Kind.RESCHEDULE, consultation, appointment=current)
     logger.info("Appointment %s moved by the visitor", current.pk)
     return current
@@ -412,6 +419,31 @@ def _history(obj, reason, user):
         obj._history_user = user
 
 
+def _move(appointment, state, reason, user, *, fields=()):
+    """The one step every change of state takes: checked against the lifecycle's
+    table, recorded (who, when, why) in the history, saved with update_fields."""
+    lifecycle.check_move(appointment.status, state)
+    appointment.status = state
+    _history(appointment, reason, user)
+    appointment.save(update_fields=["status", *fields])
+
+
+def _locked(appointment):
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("consultation", "specialist")
+        .get(pk=appointment.pk)
+    )
+
+
+def _scheduled(appointment, user):
+    """A confirmed appointment schedules its request, and the visitor is sent the confirmation."""
+    consultation = appointment.consultation
+    if consultation.status != Status.SCHEDULED:
+        consultation.transition_to(Status.SCHEDULED, user=user)
+    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
+
+
 @transaction.atomic
 def schedule_appointment(
     consultation,
@@ -427,17 +459,8 @@ def schedule_appointment(
 ):
     # Locks the request, so two people scheduling it at once give it one appointment.
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
-    if not consultation.is_schedulable:
-        raise ValidationError(
-            {"request": f"A {consultation.get_status_display().lower()} request cannot be scheduled."}
-        )
-    if consultation.appointments.current().exists():
-        raise ValidationError(
-            {
-                "request": "This request already has an appointment (confirmed, or awaiting confirmation). "
-                "Reschedule that one instead."
-            }
-        )
+    if not consultation.can_be_scheduled:
+        raise ValidationError({"request": consultation.why_not_schedulable()})
     end = start + (duration or specialist.length_for(mode or consultation.mode))
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours)
@@ -447,14 +470,13 @@ def schedule_appointment(
         start=start,
         end=end,
         mode=mode or consultation.mode,
+        status=AppointmentStatus.CONFIRMED,
         location=location,
         video_link=video_link,
     )
     _history(appointment, "Scheduled", user)
     _save_guarded(appointment, specialist, force_insert=True)
-    if consultation.status != Status.SCHEDULED:
-        consultation.transition_to(Status.SCHEDULED, user=user)
-    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
+    _scheduled(appointment, user)
     logger.info("Appointment %s scheduled for request %s", appointment.pk, consultation.reference)
     return appointment
 
@@ -473,8 +495,8 @@ def reschedule_appointment(
     user=None,
 ):
     """The visitor gets the updated calendar event (same UID, higher SEQUENCE)."""
-    current = Appointment.objects.select_for_update().select_related("specialist").get(pk=appointment.pk)
-    if not current.is_live:
+    current = _locked(appointment)
+    if not current.is_confirmed:
         raise ValidationError("Only a confirmed appointment can be rescheduled.")
     specialist = specialist or current.specialist
     duration = duration or current.duration
@@ -499,35 +521,58 @@ def reschedule_appointment(
 def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     """Kept on record; returns False if it was neither held nor confirmed. Only
     a confirmed one's visitor is emailed (the cancelled calendar event): a hold
-    was never in their calendar."""
-    current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    was never in their calendar. Cancelled by staff, its request goes back to
+    waiting for a time, with the reason in a note (the visitor's own
+    cancellation closes the request: cancel_by_visitor)."""
+    current = _locked(appointment)
     if not current.is_current:
         return False
-    was_live = current.is_live
-    current.status = Appointment.Status.CANCELLED
+    was_confirmed = current.is_confirmed
     current.cancellation_reason = reason[:500]
     current.sequence += 1
-    _history(current, "Cancelled by the visitor" if by_visitor else "Cancelled", user)
-    current.save(update_fields=["status", "cancellation_reason", "sequence"])
-    if was_live:
+    _move(
+        current,
+        AppointmentStatus.CANCELLED,
+        "Cancelled by the visitor" if by_visitor else "Cancelled",
+        user,
+        fields=["cancellation_reason", "sequence"],
+    )
+    if was_confirmed:
         outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
+    if not by_visitor:
+        _back_to_waiting(current, user, reason)
     logger.info("Appointment %s cancelled", current.pk)
     return True
 
 
+def _back_to_waiting(appointment, user, reason):
+    consultation = appointment.consultation
+    if consultation.status != Status.SCHEDULED or consultation.appointments.current().exists():
+        return
+    consultation.transition_to(Status.CONTACTED, user=user)
+    InternalNote.objects.create(
+        consultation=consultation,
+        author=user,
+        text=f"The appointment on {local_datetime(appointment.start)} was cancelled by the clinic"
+        + (f": {reason}" if reason else "")
+        + ". The request is waiting for a new time.",
+    )
+
+
 @transaction.atomic
-def confirm_hold(appointment, *, user, location="", video_link=""):
+def confirm_hold(appointment, *, user, location=None, video_link=None):
     """Staff confirm the visitor's chosen time: the request is scheduled and the
-    confirmation goes out with its calendar file."""
-    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+    confirmation goes out with its calendar file. The place and video link are
+    kept unless new ones are given."""
+    current = _locked(appointment)
     if not current.is_held:
         raise ValidationError(
             f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
         )
-    current.status = AppointmentStatus.BOOKED
-    current.location, current.video_link = location, video_link
-    _history(current, "Confirmed", user)
-    current.save(update_fields=["status", "location", "video_link"])
+    for name, value in [("location", location), ("video_link", video_link)]:
+        if value is not None:
+            setattr(current, name, value)
+    _move(current, AppointmentStatus.CONFIRMED, "Confirmed", user, fields=["location", "video_link"])
     _scheduled(current, user)
     logger.info("Appointment %s confirmed", current.pk)
     return current
@@ -535,9 +580,9 @@ def confirm_hold(appointment, *, user, location="", video_link=""):
 
 @transaction.atomic
 def offer_time(appointment, *, start, specialist=None, user, override_hours=False):
-    """Staff offer another time for a hold: it moves there and is confirmed,
-    and the visitor is emailed the confirmation."""
-    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+    """Staff offer another time for a hold: it moves there and is confirmed
+    (its place and video link kept), and the visitor is emailed the confirmation."""
+    current = _locked(appointment)
     if not current.is_held:
         raise ValidationError(
             f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
@@ -546,8 +591,9 @@ def offer_time(appointment, *, start, specialist=None, user, override_hours=Fals
     end = start + specialist.length_for(current.mode)
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)
+    lifecycle.check_move(current.status, AppointmentStatus.CONFIRMED)
     current.specialist, current.start, current.end = specialist, start, end
-    current.status = AppointmentStatus.BOOKED
+    current.status = AppointmentStatus.CONFIRMED
     current.sequence += 1
     _history(current, "Another time offered and confirmed", user)
     _save_guarded(current, specialist)
@@ -556,29 +602,23 @@ def offer_time(appointment, *, start, specialist=None, user, override_hours=Fals
     return current
 
 
-def _scheduled(appointment, user):
-    consultation = appointment.consultation
-    if consultation.status != Status.SCHEDULED:
-        consultation.transition_to(Status.SCHEDULED, user=user)
-    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
-
-
 def release_expired_holds(now=None):
-    """Cancel holds nobody confirmed in time (appointments.hold_duration) and
+    """Release holds nobody confirmed in time (appointments.hold_duration) and
     tell each visitor kindly, inviting them to choose again. Returns how many."""
     released = 0
     for pk in Appointment.objects.expired_holds(now).values_list("pk", flat=True):
         with transaction.atomic():
-            current = (
-                Appointment.objects.select_for_update().filter(pk=pk, status=AppointmentStatus.HELD).first()
-            )
+            current = Appointment.objects.select_for_update().filter(pk=pk).held().first()
             if current is None:
                 continue  # confirmed or cancelled meanwhile
-            current.status = AppointmentStatus.CANCELLED
-            current.cancellation_reason = "Not confirmed in time"
             current.sequence += 1
-            _history(current, "Released: not confirmed in time", None)
-            current.save(update_fields=["status", "cancellation_reason", "sequence"])
+            _move(
+                current,
+                AppointmentStatus.RELEASED,
+                "Released: not confirmed in time",
+                None,
+                fields=["sequence"],
+            )
             InternalNote.objects.create(
                 consultation_id=current.consultation_id,
                 text="The visitor's chosen time was released: nobody confirmed it in time. "
@@ -591,6 +631,25 @@ def release_expired_holds(now=None):
     return released
 
 
+@transaction.atomic
+def close_appointment(appointment, status, *, user=None):
+    """Completed or no-show, from the start time on (ValidationError before);
+    returns False when it is not confirmed. The request follows."""
+    current = _locked(appointment)
+    if not current.is_confirmed:
+        return False
+    if status in lifecycle.FROM_START_ON and not current.has_started:
+        raise ValidationError(
+            f"The appointment on {local_datetime(current.start)} has not started yet: "
+            f"it can be marked {AppointmentStatus(status).label.lower()} from its start time on."
+        )
+    _move(current, status, f"Marked {AppointmentStatus(status).label.lower()}", user)
+    # The appointment's and the request's statuses share their values.
+    if current.consultation.can_transition_to(status):
+        current.consultation.transition_to(status, user=user)
+    return True
+
+
 def give_clinic_hours(specialist):
     """A new specialist's working hours start as the clinic's opening hours."""
     if specialist.working_hours.exists():
@@ -599,17 +658,3 @@ def give_clinic_hours(specialist):
         WorkingHours(specialist=specialist, weekday=weekday, start=opens, end=closes)
         for weekday, opens, closes in OpeningHours.week()
     )
-
-
-@transaction.atomic
-def close_appointment(appointment, status, *, user=None):
-    current = Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
-    if not current.is_live:
-        return False
-    current.status = status
-    _history(current, f"Marked {Appointment.Status(status).label.lower()}", user)
-    current.save(update_fields=["status"])
-    # The appointment's and the request's statuses share their values.
-    if current.consultation.can_transition_to(status):
-        current.consultation.transition_to(status, user=user)
-    return True

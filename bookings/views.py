@@ -394,7 +394,7 @@ class CancelView(ChangeMixin, FormView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
     def form_valid(self, form):
-        had_confirmed = self.appointment is not None and self.appointment.status == Appointment.Status.BOOKED
+        had_confirmed = self.appointment is not None and self.appointment.is_confirmed
         try:
             services.cancel_by_visitor(self.consultation, form.cleaned_data["reason"].strip())
         except ValidationError:

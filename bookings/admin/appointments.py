@@ -153,7 +153,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     @admin.display(description="next steps")
     def next(self, obj):
-        if not obj.is_live:
+        if not obj.is_confirmed:
             return "—"
         url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
         return format_html('<a href="{}">Reschedule or change the details</a>', url)
@@ -177,8 +177,9 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         chosen = chosen_hold = None
         if may_book and request.GET.get("request", "").isdigit():
             chosen = visible_requests(request).filter(pk=request.GET["request"]).first()
-            chosen = chosen if chosen is not None and chosen.is_schedulable else None
             chosen_hold = chosen.appointments.held().first() if chosen else None
+            # A free time is for a request that can be scheduled, or offered instead of its hold.
+            chosen = chosen if chosen is not None and (chosen_hold or chosen.can_be_scheduled) else None
 
         def page(**changes):
             query = {"date": first.isoformat(), "view": "day" if by_day else "week"}
@@ -278,6 +279,10 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         consultation = get_object_or_404(visible_requests(request), pk=request_id)
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
+        problem = consultation.why_not_schedulable()
+        if problem:
+            self.message_user(request, problem, messages.WARNING)
+            return redirect("admin:bookings_consultationrequest_change", consultation.pk)
         form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
@@ -290,7 +295,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     def reschedule_view(self, request, pk):
         appointment = get_object_or_404(self.get_queryset(request).select_related("consultation"), pk=pk)
-        if not (super().has_change_permission(request, appointment) and appointment.is_live):
+        if not (super().has_change_permission(request, appointment) and appointment.is_confirmed):
             raise PermissionDenied
         initial = {
             "specialist": appointment.specialist_id,
@@ -340,11 +345,16 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     @admin.action(description="Cancel selected appointments (the visitor is emailed)", permissions=["change"])
     def cancel_appointments(self, request, queryset):
-        count = sum(services.cancel_appointment(a, user=request.user) for a in queryset.live())
+        count = sum(services.cancel_appointment(a, user=request.user) for a in queryset.current())
         self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
 
     def _close(self, request, queryset, status):
-        count = sum(services.close_appointment(a, status, user=request.user) for a in queryset.live())
+        count = 0
+        for appointment in queryset.confirmed():
+            try:
+                count += services.close_appointment(appointment, status, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
         self.message_user(request, f"{count} appointment(s) marked {status.label.lower()}.", messages.SUCCESS)
 
     @admin.action(description="Mark completed", permissions=["change"])
@@ -407,7 +417,7 @@ def appointments_summary(consultation):
         )
         for appointment in appointments
     ]
-    if consultation.is_schedulable and not any(a.is_live for a in appointments):
+    if consultation.can_be_scheduled:
         items.append(
             format_html('<li><a href="{}">Schedule an appointment</a></li>', schedule_link(consultation))
         )

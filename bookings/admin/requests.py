@@ -124,6 +124,11 @@ class ConsultationRequestAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         allowed = self.instance.allowed_transitions() if self.instance.pk else []
+        if allowed and self.instance.appointments.current().exists():
+            allowed = []  # it follows its appointment (services.change_status)
+            self.fields["change_status_to"].help_text = (
+                "This request follows its appointment: confirm, cancel or close the appointment."
+            )
         # "Scheduled" comes with an appointment (schedule, or confirm a hold), never by hand.
         self.fields["change_status_to"].choices = [("", "Keep as it is")] + [
             (status.value, status.label) for status in allowed if status not in services.BY_APPOINTMENT_ONLY
@@ -365,12 +370,12 @@ def request_summary(obj, request):
             "confirm_url": reverse("admin:bookings_appointment_confirm", args=[a.pk]) if a.is_held else "",
             "offer_url": reverse("admin:bookings_appointment_offer", args=[a.pk]) if a.is_held else "",
         }
-        for a in obj.appointments.select_related("specialist").exclude(status="cancelled")
+        for a in obj.appointments.select_related("specialist").occupying()
     ]
     if not may_change:
         for appointment in appointments:
             appointment["confirm_url"] = appointment["offer_url"] = ""
-    can_schedule = request.user.has_perm("bookings.add_appointment") and obj.is_schedulable
+    can_schedule = request.user.has_perm("bookings.add_appointment") and obj.can_be_scheduled
 
     def link(other):
         return {
@@ -388,8 +393,8 @@ def request_summary(obj, request):
         "windows": [f"{date_format(day)}, {part}" for day, part in obj.preferred_windows],
         "waiting": timesince(obj.created, depth=2) if obj.status == Status.NEW else "",
         "links": contact_links(obj, ClinicProfile.load()),
-        "schedule_url": schedule_link(obj) if can_schedule and not any(appointments) else "",
-        "week_url": week_link(obj) if can_schedule and not any(appointments) else "",
+        "schedule_url": schedule_link(obj) if can_schedule else "",
+        "week_url": week_link(obj) if can_schedule else "",
     }
 
 

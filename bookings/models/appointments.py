@@ -4,12 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Mode, Specialist
 
+from .. import lifecycle
+from ..lifecycle import State
 from .requests import ConsultationRequest
 
 
@@ -23,46 +24,42 @@ def hold_duration():
 
 
 class AppointmentQuerySet(models.QuerySet):
-    def live(self):
-        """Confirmed."""
-        return self.filter(status=Appointment.Status.BOOKED)
+    """Named after the sets of states in bookings.lifecycle."""
+
+    def confirmed(self):
+        return self.filter(status=State.CONFIRMED)
 
     def held(self):
         """Chosen by a visitor, awaiting confirmation by staff."""
-        return self.filter(status=Appointment.Status.HELD)
+        return self.filter(status=State.HELD)
 
     def current(self):
-        """Held or confirmed."""
-        return self.filter(status__in=[Appointment.Status.HELD, Appointment.Status.BOOKED])
+        """Held or confirmed: still to come."""
+        return self.filter(status__in=lifecycle.CURRENT)
 
     def expired_holds(self, now=None):
         return self.held().filter(created__lt=(now or timezone.now()) - hold_duration())
 
     def today(self):
-        return self.live().filter(start__date=timezone.localdate())
+        return self.confirmed().filter(start__date=timezone.localdate())
 
     def occupying(self):
-        """Appointments that hold the specialist's time: every one not cancelled."""
-        return self.exclude(status=Appointment.Status.CANCELLED)
+        """Taking the specialist's time (held, confirmed, completed, no-show)."""
+        return self.filter(status__in=lifecycle.OCCUPYING)
 
     def overlapping(self, specialist, start, end):
         return self.occupying().filter(specialist=specialist, start__lt=end, end__gt=start)
 
     def due_for_reminder(self, now=None, within=timedelta(hours=24)):
         now = now or timezone.now()
-        return self.live().filter(start__gt=now, start__lte=now + within)
+        return self.confirmed().filter(start__gt=now, start__lte=now + within)
 
 
 class Appointment(models.Model):
-    """Two that are not cancelled (held ones included) never overlap for one
-    specialist: a database guard makes sure of it (migrations 0003 and 0004)."""
+    """Two occupying ones (lifecycle.OCCUPYING) never overlap for one
+    specialist: a database guard makes sure of it (migrations 0004 and 0014)."""
 
-    class Status(models.TextChoices):
-        HELD = "held", _("Awaiting confirmation")
-        BOOKED = "booked", _("Confirmed")
-        CANCELLED = "cancelled", _("Cancelled")
-        COMPLETED = "completed", _("Completed")
-        NO_SHOW = "no_show", _("No-show")
+    Status = State
 
     consultation = models.ForeignKey(
         ConsultationRequest, on_delete=models.CASCADE, related_name="appointments"
@@ -71,7 +68,7 @@ class Appointment(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     mode = models.CharField(max_length=10, choices=Mode, default=Mode.IN_CLINIC)
-    status = models.CharField(max_length=10, choices=Status, default=Status.BOOKED)
+    status = models.CharField(max_length=10, choices=State, default=State.CONFIRMED)
     location = models.CharField(
         "place",
         max_length=200,
@@ -97,6 +94,11 @@ class Appointment(models.Model):
         indexes = [models.Index(fields=["specialist", "end"], name="bookings_appt_spec_end_idx")]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(status__in=list(lifecycle.MOVES)),
+                name="bookings_appointment_state_valid",
+                violation_error_message="Unknown appointment state.",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")),
                 name="bookings_appointment_ends_after_start",
                 violation_error_message="An appointment must end after it starts.",
@@ -114,17 +116,20 @@ class Appointment(models.Model):
         return self.end - self.start
 
     @property
-    def is_live(self):
-        """Confirmed."""
-        return self.status == self.Status.BOOKED
+    def is_confirmed(self):
+        return self.status == State.CONFIRMED
 
     @property
     def is_held(self):
-        return self.status == self.Status.HELD
+        return self.status == State.HELD
 
     @property
     def is_current(self):
-        return self.status in (self.Status.HELD, self.Status.BOOKED)
+        return self.status in lifecycle.CURRENT
+
+    @property
+    def has_started(self):
+        return self.start <= timezone.now()
 
     @property
     def expires_at(self):

@@ -93,7 +93,8 @@ WINDOWS = (1, 2, 3)
 TRANSITIONS = {
     Status.NEW: {Status.CONTACTED, Status.SCHEDULED, Status.CANCELLED, Status.SPAM},
     Status.CONTACTED: {Status.SCHEDULED, Status.CANCELLED, Status.SPAM},
-    Status.SCHEDULED: {Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
+    # Back to contacted when the clinic cancels its appointment (it waits for a new time).
+    Status.SCHEDULED: {Status.CONTACTED, Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW},
     Status.NO_SHOW: {Status.SCHEDULED, Status.CANCELLED},
     Status.SPAM: {Status.NEW},
     Status.COMPLETED: set(),
@@ -111,7 +112,8 @@ STATUS_STAMPS = {
 OPEN_STATUSES = [Status.NEW, Status.CONTACTED, Status.SCHEDULED]
 CLOSED_STATUSES = [Status.COMPLETED, Status.CANCELLED, Status.NO_SHOW]
 SPAM_RETENTION_DAYS = 30
-SCHEDULABLE_STATUSES = [Status.NEW, Status.CONTACTED, Status.NO_SHOW, Status.SCHEDULED]
+# An appointment may be booked for a request in these, when it has no current one.
+SCHEDULABLE_STATUSES = [Status.NEW, Status.CONTACTED, Status.NO_SHOW]
 
 
 # A repeat waits with the open request it repeats, not as a request of its own;
@@ -446,9 +448,22 @@ class ConsultationRequest(models.Model):
         return self.concern.name if self.concern_id else "Something else"
 
     @property
-    def is_schedulable(self):
-        """May staff book it in (whether or not it has a live appointment)?"""
-        return self.status in SCHEDULABLE_STATUSES and not self.erased_at
+    def can_be_scheduled(self):
+        """May staff book an appointment for it now? The one answer every link,
+        button, queue and check uses."""
+        return self.why_not_schedulable() is None
+
+    def why_not_schedulable(self):
+        if self.erased_at:
+            return "This request's details were erased."
+        if self.appointments.current().exists():
+            return (
+                "This request already has an appointment (confirmed, or awaiting confirmation). "
+                "Reschedule that one instead, or confirm the visitor's chosen time or offer another."
+            )
+        if self.status not in SCHEDULABLE_STATUSES:
+            return f"A {self.get_status_display().lower()} request cannot be scheduled."
+        return None
 
     def allowed_transitions(self):
         return sorted(TRANSITIONS[self.Status(self.status)], key=list(self.Status).index)

@@ -128,10 +128,16 @@ def test_what_the_visitor_sent_is_read_only(admin_client):
 
 
 def test_change_form_offers_only_allowed_next_steps(admin_client):
-    consultation = ConsultationRequestFactory(status=Status.SCHEDULED, scheduled_at=timezone.now())
+    from tests.factories import AppointmentFactory
+
+    consultation = ConsultationRequestFactory(status=Status.CONTACTED, contacted_at=timezone.now())
     form = admin_client.get(change_url(consultation)).context["adminform"].form
     choices = [value for value, _ in form.fields["change_status_to"].choices]
-    assert choices == ["", "completed", "cancelled", "no_show"]
+    assert choices == ["", "cancelled", "spam"]
+    # With an appointment, the request follows it: nothing to choose by hand.
+    AppointmentFactory(consultation=consultation)
+    form = admin_client.get(change_url(consultation)).context["adminform"].form
+    assert [value for value, _ in form.fields["change_status_to"].choices] == [""]
 
 
 def post_change(client, consultation, **data):

@@ -44,7 +44,7 @@ def test_one_click_confirms_the_hold_and_writes_the_confirmation(admin_client, h
     response = admin_client.post(reverse("admin:bookings_appointment_confirm", args=[hold.pk]))
     assert response.status_code == 302 and response.url == request_url(hold)
     hold.refresh_from_db()
-    assert hold.status == Appointment.Status.BOOKED
+    assert hold.status == Appointment.Status.CONFIRMED
     assert hold.consultation.status == ConsultationRequest.Status.SCHEDULED
     assert OutboundEmail.objects.filter(
         consultation=hold.consultation, kind=OutboundEmail.Kind.CONFIRMATION
@@ -79,7 +79,7 @@ def test_offer_another_time_moves_and_confirms(admin_client, hold):
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     hold.refresh_from_db()
-    assert hold.status == Appointment.Status.BOOKED and hold.start == new_start
+    assert hold.status == Appointment.Status.CONFIRMED and hold.start == new_start
 
 
 def test_offer_outside_working_hours_is_explained_beside_the_field(admin_client, hold):
@@ -110,4 +110,4 @@ def test_reception_may_confirm_a_clinician_may_not(client, hold):
     client.force_login(reception)
     client.post(reverse("admin:bookings_appointment_confirm", args=[hold.pk]))
     hold.refresh_from_db()
-    assert hold.is_live
+    assert hold.is_confirmed

@@ -51,7 +51,7 @@ def test_length_and_fee_are_the_specialists_for_the_mode(clinic_profile):
 
 def test_appointments_held_or_confirmed_take_their_time_and_the_buffer(clinic_profile):
     specialist = specialist_working_every_day()
-    AppointmentFactory(specialist=specialist, start=clinic_time(3, 11, 30), status="booked")
+    AppointmentFactory(specialist=specialist, start=clinic_time(3, 11, 30), status="confirmed")
     AppointmentFactory(specialist=specialist, start=clinic_time(3, 15, 0), status="held")
     AppointmentFactory(specialist=specialist, start=clinic_time(3, 16, 0), status="cancelled")
     # 11:30-12:20 blocks 11:00 (its buffer) and everything up to 12:30.
@@ -168,7 +168,7 @@ def bulk_appointments(specialists, count):
             specialist=specialists[n % len(specialists)],
             start=first + (n // len(specialists)) * step,
             end=first + (n // len(specialists)) * step + timedelta(minutes=50),
-            status="booked",
+            status="confirmed",
         )
         for n in range(count)
     )

@@ -149,7 +149,7 @@ def test_a_hold_is_confirmed_from_the_schedule_or_given_another_time(admin_clien
     )
     assert response.status_code == 302 and response.url == page
     hold.refresh_from_db()
-    assert hold.is_live
+    assert hold.is_confirmed
     html = admin_client.get(page).content.decode()
     assert "Confirmed" in html and consultation.reference in html
 

@@ -107,7 +107,7 @@ def test_cancel_asks_first_then_cancels_the_request_and_its_appointment(client, 
     confirm = client.get(url + "cancel/")
     assert confirm.status_code == 200 and "no-store" in confirm["Cache-Control"]
     assert "Cancel your appointment?" in confirm.content.decode()
-    assert Appointment.objects.get().status == "booked"  # nothing changes on a GET
+    assert Appointment.objects.get().status == "confirmed"  # nothing changes on a GET
 
     response = client.post(url + "cancel/", {"reason": "Found help closer to home"})
     assert response.status_code == 302 and response["Location"] == url
@@ -264,7 +264,7 @@ def test_moving_asks_first_then_moves_and_sends_a_newer_calendar_file(
     response = client.post(url + "move/confirm/", {"slot": key})
     assert response.status_code == 302 and response["Location"] == url
     appointment.refresh_from_db()
-    assert (appointment.start, appointment.status) == (slot.start, "booked")
+    assert (appointment.start, appointment.status) == (slot.start, "confirmed")
     page = client.get(url).content.decode()
     assert "Your appointment is now on" in page
     assert date_format(timezone.localtime(slot.start), "l j F Y, g:i A") in page
@@ -344,7 +344,7 @@ def test_after_the_cut_off_the_page_says_to_call(client, soon, clinic_profile):
         assert response.status_code == 302 and response["Location"] == url
     assert "can no longer be changed" in client.get(url).content.decode()
     soon.refresh_from_db()
-    assert soon.status == "booked" and soon.consultation.status == "scheduled"
+    assert soon.status == "confirmed" and soon.consultation.status == "scheduled"
 
 
 def test_a_held_time_shows_awaiting_confirmation_and_can_be_moved(client, held):

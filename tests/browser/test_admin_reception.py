@@ -104,7 +104,7 @@ def test_reception_books_the_urgent_request_from_the_week_view(page, console_err
     assert page.url.endswith(reverse("admin:bookings_consultationrequest_change", args=[urgent.pk]))
 
     appointment = Appointment.objects.get(consultation=urgent)
-    assert appointment.is_live
+    assert appointment.is_confirmed
     assert OutboundEmail.objects.filter(consultation=urgent, kind=OutboundEmail.Kind.CONFIRMATION).exists()
 
     page.goto(

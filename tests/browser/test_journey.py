@@ -156,7 +156,7 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
         f"**{reverse('admin:bookings_consultationrequest_change', args=[consultation.pk])}"
     )
     appointment.refresh_from_db()
-    assert appointment.status == "booked"
+    assert appointment.status == "confirmed"
     run_worker()
     (confirmation,) = to_visitor("is confirmed")
     assert ics_sequence(confirmation) == appointment.sequence
@@ -179,7 +179,7 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
     expect(page.get_by_text("Your appointment is now on")).to_be_visible()
     look_here("moved")
     appointment.refresh_from_db()
-    assert appointment.start != chosen.start and appointment.status == "booked"
+    assert appointment.start != chosen.start and appointment.status == "confirmed"
     new_time = timezone.localtime(appointment.start)
     expect(page.locator("[data-appointment-time]")).to_contain_text(f"{new_time:%-I:%M %p}")
 

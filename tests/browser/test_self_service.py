@@ -130,7 +130,7 @@ def test_visitor_moves_the_appointment_then_cancels_it(visitor, live_server, set
     expect(page.locator("[data-appointment-time]")).to_contain_text("3:00 PM")
     look_at_both_sizes(page, "self-service-moved" + suffix)
     appointment.refresh_from_db()
-    assert timezone.localtime(appointment.start).hour == 15 and appointment.status == "booked"
+    assert timezone.localtime(appointment.start).hour == 15 and appointment.status == "confirmed"
     mail.outbox.clear()
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     (moved,) = [m for m in mail.outbox if m.to == ["rohan@example.com"]]
