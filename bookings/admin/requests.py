@@ -126,9 +126,9 @@ class ConsultationRequestAdminForm(forms.ModelForm):
         allowed = self.instance.allowed_transitions() if self.instance.pk else []
         if allowed and self.instance.appointments.current().exists():
             allowed = []  # it follows its appointment (services.change_status)
-            self.fields["change_status_to"].help_text = (
-                "This request follows its appointment: confirm, cancel or close the appointment."
-            )
+            self.fields[
+                "change_status_to"
+            ].help_text = "This request follows its appointment: confirm, cancel or close the appointment."
         # "Scheduled" comes with an appointment (schedule, or confirm a hold), never by hand.
         self.fields["change_status_to"].choices = [("", "Keep as it is")] + [
             (status.value, status.label) for status in allowed if status not in services.BY_APPOINTMENT_ONLY
