@@ -106,7 +106,7 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_
     start, then by the specialists' order; with one_per_start, only the first
     specialist's at each start time."""
     buffer_minutes = ClinicProfile.load().buffer_minutes
-    specialists = Specialist.objects.bookable()
+    specialists = Specialist.objects.bookable().offering(mode)
     if specialist is not None:
         specialists = specialists.filter(pk=getattr(specialist, "pk", specialist))
     specialists = list(specialists)

@@ -201,6 +201,9 @@ class ConsultationRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.filled_in_seconds = 0
         self.profile = profile or ClinicProfile.load()
+        # Only the ways of meeting someone offers (all three while nobody takes bookings).
+        modes = Specialist.objects.bookable().offered_modes() or list(Mode)
+        self.fields["mode"].choices = [(mode.value, mode.label) for mode in modes]
         self.fields["consent"].label = format_html(
             _(
                 "I agree that {clinic} may use these details to reply to this request, "
@@ -225,7 +228,7 @@ class ConsultationRequestForm(forms.ModelForm):
                 error_messages=meta.error_messages,
             )
         )
-        fields["mode"].choices = list(Mode.choices)
+        fields["mode"].error_messages["invalid_choice"] = _("Please choose one of the ways of meeting shown.")
         fields["safe_now"].choices = SafeNow.choices
         fields["age_statement"].choices = AgeStatement.choices
         for name in CAMPAIGN_FIELDS:
@@ -386,6 +389,13 @@ class ConsultationRequestForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        specialist, mode = cleaned.get("preferred_specialist"), cleaned.get("mode")
+        if specialist is not None and mode and not specialist.offers(mode):
+            self.add_error(
+                "mode",
+                _("%(name)s does not offer this way of meeting. Please choose another, or “No preference”.")
+                % {"name": specialist.name},
+            )
         cleaned["slot"] = self._clean_slot()
         if cleaned["slot"] or "slot" in self.errors:
             # A chosen time stands in for the preferred windows.

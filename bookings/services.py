@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from clinic.formats import local_datetime
-from clinic.models import ClinicProfile, Holiday, OpeningHours, Specialist
+from clinic.models import ClinicProfile, Holiday, Mode, OpeningHours, Specialist
 
 from . import availability, lifecycle, outbox
 from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
@@ -386,6 +386,16 @@ def _lock_calendar(specialist):
     Specialist.objects.select_for_update(no_key=True).filter(pk=specialist.pk).exists()
 
 
+def _check_mode(specialist, mode):
+    if not specialist.offers(mode):
+        offered = ", ".join(str(m.label).lower() for m in specialist.modes)
+        raise ValidationError(
+            {
+                "mode": f"{specialist} does not offer this way of meeting ({Mode(mode).label.lower()}): only {offered}."
+            }
+        )
+
+
 def _check_time(specialist, start, end, *, override_hours, exclude_pk=None):
     if start < timezone.now():
         raise ValidationError({"start": "The appointment must be in the future."})
@@ -461,7 +471,9 @@ def schedule_appointment(
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     if not consultation.can_be_scheduled:
         raise ValidationError({"request": consultation.why_not_schedulable()})
-    end = start + (duration or specialist.length_for(mode or consultation.mode))
+    mode = mode or consultation.mode
+    _check_mode(specialist, mode)
+    end = start + (duration or specialist.length_for(mode))
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours)
     appointment = Appointment(
@@ -469,7 +481,7 @@ def schedule_appointment(
         specialist=specialist,
         start=start,
         end=end,
-        mode=mode or consultation.mode,
+        mode=mode,
         status=AppointmentStatus.CONFIRMED,
         location=location,
         video_link=video_link,
@@ -499,6 +511,7 @@ def reschedule_appointment(
     if not current.is_confirmed:
         raise ValidationError("Only a confirmed appointment can be rescheduled.")
     specialist = specialist or current.specialist
+    _check_mode(specialist, mode or current.mode)
     duration = duration or current.duration
     end = start + duration
     moved = (start, end, specialist.pk) != (current.start, current.end, current.specialist_id)
@@ -588,6 +601,7 @@ def offer_time(appointment, *, start, specialist=None, user, override_hours=Fals
             f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
         )
     specialist = specialist or current.specialist
+    _check_mode(specialist, current.mode)
     end = start + specialist.length_for(current.mode)
     _lock_calendar(specialist)
     _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)

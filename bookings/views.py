@@ -51,6 +51,7 @@ def open_times_context(mode, specialist=None, chosen=""):
         "times_mode": Mode(mode),
         "times_specialist": specialist,
         "specialist_fee": specialist.fee_for(mode) if specialist else None,
+        "times_not_offered": specialist is not None and not specialist.offers(mode),
         "chosen_slot": chosen,
         "chosen_day": next((day for day, slots in days for slot in slots if slot.key == chosen), None),
     }
@@ -58,9 +59,10 @@ def open_times_context(mode, specialist=None, chosen=""):
 
 def chosen_times(form):
     """The mode and specialist the form currently shows (typed, posted or prefilled)."""
+    offered = [value for value, _label in form.fields["mode"].choices]
     mode = form["mode"].value()
-    if mode not in Mode.values:
-        mode = Mode.IN_CLINIC
+    if mode not in offered:
+        mode = offered[0]
     slug = clean_slug(form["preferred_specialist"].value())
     specialist = Specialist.objects.bookable().filter(slug=slug).first() if slug else None
     return mode, specialist

@@ -72,14 +72,15 @@ class SpecialistAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Fees and consultation length, per way of meeting",
+            "Ways of meeting, with fee and consultation length for each",
             {
                 "fields": [
-                    ("fee_in_clinic", "length_in_clinic"),
-                    ("fee_video", "length_video"),
-                    ("fee_phone", "length_phone"),
+                    ("offers_in_clinic", "fee_in_clinic", "length_in_clinic"),
+                    ("offers_video", "fee_video", "length_video"),
+                    ("offers_phone", "fee_phone", "length_phone"),
                 ],
-                "description": "Fees are in rupees and optional; an empty fee is not shown to visitors.",
+                "description": "The booking form offers only the ways of meeting ticked here. "
+                "Fees are in rupees and optional; an empty fee is not shown to visitors.",
             },
         ),
     ]

@@ -234,6 +234,16 @@ class SpecialistQuerySet(models.QuerySet):
     def bookable(self):
         return self.active().filter(accepts_bookings=True)
 
+    def offering(self, mode):
+        """Those who offer consultations in this way of meeting."""
+        return self.filter(**{f"offers_{Mode(mode).value}": True})
+
+    def offered_modes(self):
+        """The ways of meeting at least one of them offers, in the form's order (one query)."""
+        rows = self.values_list(*[f"offers_{mode.value}" for mode in Mode])
+        offered = {mode for row in rows for mode, on in zip(Mode, row, strict=True) if on}
+        return [mode for mode in Mode if mode in offered]
+
 
 class Specialist(models.Model):
     """A clinician: author or reviewer of articles, and whom appointments are with."""
@@ -260,6 +270,10 @@ class Specialist(models.Model):
         "active", default=True, help_text="Inactive specialists are hidden from the site."
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+    # Which ways of meeting they offer, each with its fee and length below.
+    offers_in_clinic = models.BooleanField("offers consultations in the clinic", default=True)
+    offers_video = models.BooleanField("offers video calls", default=True)
+    offers_phone = models.BooleanField("offers phone calls", default=True)
     fee_in_clinic = models.PositiveIntegerField(
         "fee in the clinic (₹)", null=True, blank=True, help_text="In rupees. Empty: not shown."
     )
@@ -299,6 +313,13 @@ class Specialist(models.Model):
                 name="clinic_specialist_length_positive",
                 violation_error_message="A consultation lasts at least 5 minutes.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(offers_in_clinic=True)
+                | models.Q(offers_video=True)
+                | models.Q(offers_phone=True),
+                name="clinic_specialist_offers_a_mode",
+                violation_error_message="Tick at least one way of meeting this specialist offers.",
+            ),
         ]
 
     def __str__(self):
@@ -328,6 +349,14 @@ class Specialist(models.Model):
     @property
     def display_name(self):
         return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+    def offers(self, mode):
+        return getattr(self, f"offers_{Mode(mode).value}")
+
+    @property
+    def modes(self):
+        """The ways of meeting they offer, in the form's order."""
+        return [mode for mode in Mode if self.offers(mode)]
 
     def fee_for(self, mode):
         """The fee in rupees for a consultation in this mode, or None."""

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView
 
 from .links import SiteURLSitemap, absolute_url
-from .models import Mode, Specialist
+from .models import Specialist
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class SpecialistDetailView(DetailView):
     context_object_name = "specialist"
 
     def get_context_data(self, **kwargs):
-        fees = [(mode.label, self.object.fee_for(mode)) for mode in Mode]
+        fees = [(mode.label, self.object.fee_for(mode)) for mode in self.object.modes]
         return super().get_context_data(
             fees=[(label, fee) for label, fee in fees if fee is not None], **kwargs
         )

@@ -53,10 +53,11 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     TopicFactory(name="Anxiety", slug="anxiety")
     pages = []
     for _ in range(2):
-        # The form's choices (topics, bookable specialists) and the clinic
-        # profile, read by the form (consent wording) and by the page, and its opening hours;
-        # the open times: the profile (buffer) and the specialists (none here, so no more).
-        with django_assert_num_queries(7):
+        # The form's choices (topics, bookable specialists, the ways of meeting they
+        # offer) and the clinic profile, read by the form (consent wording) and by the
+        # page, and its opening hours; the open times: the profile (buffer) and the
+        # specialists (none here, so no more).
+        with django_assert_num_queries(8):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -308,7 +309,7 @@ def closed_day():
         ({"contact_channels": ["pigeon"]}, "contact_channels", "Select a valid choice"),
         ({"message": "x" * 10_000}, "message", "1,000 characters (it has 10000)"),
         ({"message": "a\x00b"}, "message", "Null characters"),
-        ({"mode": "teleport"}, "mode", "Select a valid choice"),
+        ({"mode": "teleport"}, "mode", "Please choose one of the ways of meeting shown."),
         ({"concern": "no-such-topic"}, "concern", "Select a valid choice"),
         ({"concern": "\x00"}, "concern", ""),
         ({"concern": "anxiety'; --"}, "concern", "Select a valid choice"),
@@ -393,8 +394,9 @@ def test_valid_post_query_budget(client, clinic_profile, django_assert_num_queri
         **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
-    # 14: one of them counts the acknowledgements this address had in the last hour.
-    with django_assert_num_queries(14):
+    # 15: one counts the acknowledgements this address had in the last hour, one
+    # reads the ways of meeting offered.
+    with django_assert_num_queries(15):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
 
@@ -607,11 +609,11 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
     for n in range(appointments):
         start = clinic_time(3 + n % 10, 10 + n % 7)
         AppointmentFactory(specialist=specialists[n % 3], start=start, end=start + timedelta(minutes=50))
-    # The page (7, as above) and the open times (4 more: working hours, days off,
+    # The page (8, as above) and the open times (4 more: working hours, days off,
     # holidays, appointments); one more to find a specialist chosen by a link.
-    with django_assert_num_queries(11):
-        client.get(BOOK_URL)
     with django_assert_num_queries(12):
+        client.get(BOOK_URL)
+    with django_assert_num_queries(13):
         client.get(f"{BOOK_URL}?specialist={specialists[0].slug}")
     # The fragment: the profile (for every template) and the six of availability.open_times;
     # one more to find the specialist chosen.
@@ -621,7 +623,7 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
         client.post("/book/times/", {"mode": "video", "specialist": specialists[0].slug})
     # The no-JavaScript step: the page with a specialist chosen.
     data = form_data(show_times="1", preferred_specialist=specialists[0].slug)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert client.post(BOOK_URL, data).status_code == 200
     # Sending with a time: the form's checks, then one transaction: the holds' lock,
     # this contact's other holds, the request, the specialist's lock, the time checked
@@ -630,11 +632,11 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
     data = form_data(
         slot=slot.key, preferred_specialist=specialists[1].slug, window1_date="", window1_part=""
     )
-    with django_assert_num_queries(24):
+    with django_assert_num_queries(25):
         thanks_url_of(client.post(BOOK_URL, data))
     # The same time again, from someone else: nothing saved, the form back with the times open now.
     data = form_data(
         slot=slot.key, email="asha@example.com", phone="98111 22333", window1_date="", window1_part=""
     )
-    with django_assert_num_queries(26):
+    with django_assert_num_queries(27):
         assert client.post(BOOK_URL, data).status_code == 409

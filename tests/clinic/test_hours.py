@@ -119,6 +119,8 @@ def test_a_specialist_added_in_the_admin_starts_with_the_clinics_hours(admin_cli
         "accepts_bookings": "on",
         "is_active": "on",
         "order": "0",
+        "offers_in_clinic": "on",
+        "offers_video": "on",
         "length_in_clinic": "50",
         "length_video": "45",
         "length_phone": "30",
