@@ -81,14 +81,17 @@ def _build_message(email):
     context["status_url"] = absolute_url(tokens.status_path(consultation))
     if email.kind == Kind.ACKNOWLEDGEMENT:
         context["first_name"] = first_name(consultation.name)
+        # The time they chose, as things stand when it is sent (awaiting confirmation).
+        held = consultation.appointments.held().select_related("specialist").first()
+        if held is not None:
+            context.update(_appointment_context(held))
         template = "acknowledgement"
     elif email.kind == Kind.HOLD_RELEASED:
         context["first_name"] = first_name(consultation.name)
         context["book_url"] = absolute_url(reverse("bookings:book"))
         template = "hold_released"
     else:
-        context["when"] = date_format(timezone.localtime(appointment.start), "l j F Y, g:i A")
-        context["fee"] = appointment.specialist.fee_for(appointment.mode)
+        context.update(_appointment_context(appointment))
         template = f"appointment_{email.kind}"
     message = _message(
         SUBJECTS[email.kind] % {"clinic": clinic.name},
@@ -100,6 +103,14 @@ def _build_message(email):
     if email.kind in APPOINTMENT_KINDS and email.kind != Kind.REMINDER:
         message.attach("appointment.ics", calendar.appointment_calendar(appointment, clinic), "text/calendar")
     return message
+
+
+def _appointment_context(appointment):
+    return {
+        "appointment": appointment,
+        "when": date_format(timezone.localtime(appointment.start), "l j F Y, g:i A"),
+        "fee": appointment.specialist.fee_for(appointment.mode),
+    }
 
 
 def _message(subject, template, context, to, reply_to=None):

@@ -229,3 +229,28 @@ def test_a_time_beyond_the_days_the_form_shows_cannot_be_held_or_moved_to(hold, 
         services.move_by_visitor(hold, key)
     last_shown = max(day for day, _ in open_times(Mode.VIDEO, hold.specialist, days=60))
     assert last_shown <= timezone.localdate() + timedelta(days=13)
+
+
+def test_the_acknowledgement_names_the_held_time_specialist_mode_and_fee(specialist, mailoutbox, settings):
+    specialist.fee_video = 1800
+    specialist.save()
+    slot = first_slot(specialist)
+    consultation, _ = services.submit_request(unsaved_request(), slot=slot)
+    run_worker()
+    (acknowledgement,) = [m for m in mailoutbox if m.to == [consultation.email]]
+    when = timezone.localtime(slot.start)
+    for body in (acknowledgement.body, acknowledgement.alternatives[0][0]):
+        assert "awaiting confirmation" in body
+        assert "Dr Rao" in body and "Video call" in body and "1,800" in body
+        assert f"{when:%B} {when.year}" in body and when.strftime("%-I:%M") in body
+    assert "Dr Rao" not in acknowledgement.subject
+
+
+def test_the_acknowledgement_in_hindi_names_the_held_time(specialist, mailoutbox):
+    from django.utils import translation
+
+    with translation.override("hi"):
+        consultation, _ = services.submit_request(unsaved_request(), slot=first_slot(specialist))
+    run_worker()
+    (acknowledgement,) = [m for m in mailoutbox if m.to == [consultation.email]]
+    assert "पुष्टि के इंतज़ार में" in acknowledgement.body and "Dr Rao" in acknowledgement.body
