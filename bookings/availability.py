@@ -1,18 +1,21 @@
-"""Open times, computed in one place: working hours minus days off, holidays and
-appointments held or confirmed (each with the clinic's buffer around it), from
-BOOKING_MIN_NOTICE_HOURS on and within the BOOKING_OPEN_DAYS the form shows.
+"""Free time, computed in one place: working hours minus days off, holidays and
+the appointments that occupy time (each with the clinic's buffer around it).
+The form's open times (from BOOKING_MIN_NOTICE_HOURS on, within the
+BOOKING_OPEN_DAYS it shows), the visitor's move, the schedule page's free gaps
+and staff scheduling (why_not_free) all read the same Schedule.
 
-Six queries at most, whatever the number of specialists or appointments: the
-profile, the specialists, their working hours, their days off, the holidays and
-the appointments in the period; the rest is arithmetic in Python."""
+Six queries at most for the open times, whatever the number of specialists or
+appointments: the specialists, then read_schedule's five; the rest is
+arithmetic in Python."""
 
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from clinic.models import ClinicProfile, Holiday, Specialist
 
@@ -101,72 +104,151 @@ def _minutes(moment, first_day, tz):
     return (local.date() - first_day).days * MINUTES_A_DAY + local.hour * 60 + local.minute
 
 
+@dataclass
+class Schedule:
+    """The facts free time is made of, for some specialists from first_day to
+    last_day (clinic dates). Working hours are the specialist's own (they start
+    as a copy of the clinic's opening hours, bookings.services.give_clinic_hours,
+    and then differ: part-time, evenings). Times are whole minutes since
+    midnight of first_day."""
+
+    first_day: date
+    last_day: date
+    buffer_minutes: int
+    hours: dict  # (specialist id, weekday) -> [(opens, closes)], minutes of the day, by start
+    days_off: dict  # (specialist id, date) -> reason
+    holidays: dict  # date -> name
+    appointments: list  # occupying ones, by start
+
+    def minutes(self, moment):
+        return _minutes(moment, self.first_day, timezone.get_current_timezone())
+
+    def at(self, minute):
+        """The aware datetime of a minute."""
+        day, minute_of_day = divmod(minute, MINUTES_A_DAY)
+        return datetime.combine(
+            self.first_day + timedelta(days=day),
+            time(*divmod(minute_of_day, 60)),
+            tzinfo=timezone.get_current_timezone(),
+        )
+
+    def closed(self, specialist_id, day):
+        """Why the specialist does not work that day at all ("" when they might)."""
+        return self.holidays.get(day) or self.days_off.get((specialist_id, day), "")
+
+    def working(self, specialist_id, day):
+        """[(start, end)] minutes of their working hours that day, none when closed."""
+        if self.closed(specialist_id, day):
+            return []
+        midnight = (day - self.first_day).days * MINUTES_A_DAY
+        return [
+            (midnight + opens, midnight + closes)
+            for opens, closes in self.hours.get((specialist_id, day.weekday()), [])
+        ]
+
+    def busy(self, specialist_id):
+        """[(start, end)] minutes their appointments take, with the buffer around each, merged."""
+        merged = []
+        for appointment in self.appointments:
+            if appointment.specialist_id != specialist_id:
+                continue
+            start = self.minutes(appointment.start) - self.buffer_minutes
+            end = self.minutes(appointment.end) + self.buffer_minutes
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    def free(self, specialist_id, day, busy=None):
+        """[(start, end)] minutes of working hours that day that no appointment (or its buffer) takes."""
+        busy = self.busy(specialist_id) if busy is None else busy
+        gaps = []
+        for opens, closes in self.working(specialist_id, day):
+            cursor = opens
+            for start, end in busy[bisect_right([e for _, e in busy], opens) :]:
+                if start >= closes:
+                    break
+                if start > cursor:
+                    gaps.append((cursor, start))
+                cursor = max(cursor, end)
+            if cursor < closes:
+                gaps.append((cursor, closes))
+        return gaps
+
+
+def read_schedule(specialist_ids, first_day, last_day, *, ignore=None, appointments=None):
+    """The Schedule, in five queries whatever the number of specialists or
+    appointments: the profile, working hours, days off, holidays, appointments.
+    `ignore`: an appointment whose own time counts as free (when moving it);
+    `appointments`: the queryset to read them from (the schedule page wants
+    their requests too)."""
+    tz = timezone.get_current_timezone()
+    buffer_minutes = ClinicProfile.load().buffer_minutes
+    buffer = timedelta(minutes=buffer_minutes)
+    hours = {}
+    for specialist_id, weekday, opens, closes in (
+        WorkingHours.objects.filter(specialist_id__in=specialist_ids)
+        .order_by("start")
+        .values_list("specialist_id", "weekday", "start", "end")
+    ):
+        hours.setdefault((specialist_id, weekday), []).append(
+            (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
+        )
+    days_off = {
+        (specialist_id, day): reason or "Day off"
+        for specialist_id, day, reason in DayOff.objects.filter(
+            specialist_id__in=specialist_ids, date__range=(first_day, last_day)
+        ).values_list("specialist_id", "date", "reason")
+    }
+    rows = (appointments if appointments is not None else Appointment.objects.all()).occupying()
+    rows = rows.filter(
+        specialist_id__in=specialist_ids,
+        start__lt=datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz) + buffer,
+        end__gt=datetime.combine(first_day, time(), tzinfo=tz) - buffer,
+    )
+    if ignore is not None:
+        rows = rows.exclude(pk=getattr(ignore, "pk", ignore))
+    return Schedule(
+        first_day,
+        last_day,
+        buffer_minutes,
+        hours,
+        days_off,
+        holidays_between(first_day, last_day),
+        list(rows.order_by("start")),
+    )
+
+
+def holidays_between(first, last):
+    """{date: name} of the days the whole clinic is closed."""
+    return dict(Holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
+
+
 def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_per_start=False):
     """Every open Slot from first_day to last_day (clinic dates), ordered by
     start, then by the specialists' order; with one_per_start, only the first
     specialist's at each start time."""
-    buffer_minutes = ClinicProfile.load().buffer_minutes
     specialists = Specialist.objects.bookable().offering(mode)
     if specialist is not None:
         specialists = specialists.filter(pk=getattr(specialist, "pk", specialist))
     specialists = list(specialists)
     if not specialists:
         return []
-    ids = [s.pk for s in specialists]
-    tz = timezone.get_current_timezone()
-    buffer = timedelta(minutes=buffer_minutes)
-    period_start = datetime.combine(first_day, time(), tzinfo=tz)
-    period_end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
-
-    hours = {}
-    for specialist_id, weekday, opens, closes in WorkingHours.objects.filter(
-        specialist_id__in=ids
-    ).values_list("specialist_id", "weekday", "start", "end"):
-        hours.setdefault((specialist_id, weekday), []).append(
-            (opens.hour * 60 + opens.minute, closes.hour * 60 + closes.minute)
-        )
-    days_off = set(
-        DayOff.objects.filter(specialist_id__in=ids, date__range=(first_day, last_day)).values_list(
-            "specialist_id", "date"
-        )
-    )
-    holidays = set(Holiday.objects.filter(date__range=(first_day, last_day)).values_list("date", flat=True))
-    appointments = Appointment.objects.occupying().filter(
-        specialist_id__in=ids, start__lt=period_end + buffer, end__gt=period_start - buffer
-    )
-    if ignore is not None:
-        appointments = appointments.exclude(pk=getattr(ignore, "pk", ignore))
-    # Specialist id -> [(start - buffer, end + buffer), ...] in minutes, by start; they never overlap.
-    busy = {}
-    for specialist_id, start, end in appointments.order_by("start").values_list(
-        "specialist_id", "start", "end"
-    ):
-        busy.setdefault(specialist_id, []).append(
-            (_minutes(start, first_day, tz) - buffer_minutes, _minutes(end, first_day, tz) + buffer_minutes)
-        )
-
-    earliest = _minutes(now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS), first_day, tz)
+    schedule = read_schedule([s.pk for s in specialists], first_day, last_day, ignore=ignore)
+    step_after = schedule.buffer_minutes
+    earliest = schedule.minutes(now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS))
     candidates = []  # (start minute, order, length)
     for order, specialist in enumerate(specialists):
         length = specialist.length_for(mode) // timedelta(minutes=1)
-        taken = busy.get(specialist.pk, [])
-        taken_ends = [end for _, end in taken]
+        busy = schedule.busy(specialist.pk)
         for offset in range((last_day - first_day).days + 1):
-            day = first_day + timedelta(days=offset)
-            if day in holidays or (specialist.pk, day) in days_off:
-                continue
-            midnight = offset * MINUTES_A_DAY
-            for opens, closes in sorted(hours.get((specialist.pk, day.weekday()), [])):
-                cursor, block_end = midnight + opens, midnight + closes
-                while cursor + length <= block_end:
-                    # The first appointment (with its buffer) that ends after the cursor.
-                    i = bisect_right(taken_ends, cursor)
-                    if i < len(taken) and taken[i][0] < cursor + length:
-                        cursor = -(-taken[i][1] // ROUND_TO) * ROUND_TO  # after it, rounded up
-                        continue
+            for start, end in schedule.free(specialist.pk, first_day + timedelta(days=offset), busy):
+                cursor = -(-start // ROUND_TO) * ROUND_TO  # after an appointment, rounded up
+                while cursor + length <= end:
                     if cursor >= earliest:
                         candidates.append((cursor, order, length))
-                    cursor += length + buffer_minutes
+                    cursor += length + step_after
     candidates.sort()
     slots, seen = [], set()
     for minute, order, length in candidates:
@@ -174,7 +256,42 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_
             continue
         seen.add(minute)
         specialist = specialists[order]
-        day, minute_of_day = divmod(minute, MINUTES_A_DAY)
-        start = datetime.combine(first_day + timedelta(days=day), time(*divmod(minute_of_day, 60)), tzinfo=tz)
+        start = schedule.at(minute)
         slots.append(Slot(start, start + timedelta(minutes=length), specialist, specialist.fee_for(mode)))
     return slots
+
+
+OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
+
+
+def why_not_free(specialist, start, end, *, ignore=None, override_hours=False):
+    """Why staff cannot book [start, end) with this specialist, or None: the
+    same facts as the open times (hours, days off, holidays, the buffer), any
+    start minute. With override_hours, only a clash with another appointment counts."""
+    if start < timezone.now():
+        return "The appointment must be in the future."
+    day = timezone.localdate(start)
+    schedule = read_schedule([specialist.pk], day, timezone.localdate(end), ignore=ignore)
+    first, last = schedule.minutes(start), schedule.minutes(end)
+    if not override_hours:
+        if last > MINUTES_A_DAY:
+            return f"The appointment runs past midnight. {OVERRIDE_HINT}"
+        if day in schedule.holidays:
+            return f"The clinic is closed on {date_format(day, 'l j F')} ({schedule.holidays[day]}). {OVERRIDE_HINT}"
+        if (specialist.pk, day) in schedule.days_off:
+            return f"{specialist} has a day off on {date_format(day, 'l j F')}. {OVERRIDE_HINT}"
+        blocks = schedule.working(specialist.pk, day)
+        if not any(opens <= first and last <= closes for opens, closes in blocks):
+            hours = (
+                ", ".join(f"{schedule.at(a):%H:%M}-{schedule.at(b):%H:%M}" for a, b in blocks)
+                or "no working hours"
+            )
+            return f"This is outside {specialist}'s working hours on {date_format(day, 'l')}s ({hours}). {OVERRIDE_HINT}"
+    if any(busy_start < last and first < busy_end for busy_start, busy_end in schedule.busy(specialist.pk)):
+        gap = (
+            f" (the clinic keeps {schedule.buffer_minutes} minutes between appointments)"
+            if schedule.buffer_minutes
+            else ""
+        )
+        return f"{specialist} already has an appointment that overlaps this time{gap}. Please choose another time."
+    return None

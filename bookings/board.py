@@ -1,20 +1,22 @@
 """The schedule page's data: per day and specialist, working hours, days off,
-holidays, appointments and the free gaps between them. A fixed number of
-queries whatever the number of appointments or specialists."""
+holidays, appointments and the free gaps between them (bookings.availability's
+Schedule). A fixed number of queries whatever the number of appointments or
+specialists."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from clinic.models import ClinicProfile, Holiday, Specialist
+from clinic.models import Specialist
 
+from . import availability
 from .emails import first_name
-from .models import Appointment, ConsultationRequest, DayOff, WorkingHours
+from .models import Appointment, ConsultationRequest
 
 # Gaps shorter than this are not offered: nobody is booked into them.
-SHORTEST_GAP = timedelta(minutes=30)
+SHORTEST_GAP_MINUTES = 30
 
 
 @dataclass
@@ -55,47 +57,41 @@ def _at(day, moment):
     return timezone.make_aware(datetime.combine(day, moment))
 
 
-def holidays_between(first, last):
-    """{date: name} of clinic-wide closed days."""
-    return dict(Holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
-
-
 def build_board(first, days, *, specialists=None, now=None):
-    """[Day, ...] from `first` for `days` days, one Cell per active specialist."""
+    """[Day, ...] from `first` for `days` days, one Cell per active specialist;
+    the free gaps come from the same Schedule as the visitors' open times."""
     now = _next_quarter(now or timezone.now())
     last = first + timedelta(days=days - 1)
     specialists = list(specialists if specialists is not None else Specialist.objects.active())
-    hours = {}
-    for row in WorkingHours.objects.filter(specialist__is_active=True).order_by("start"):
-        hours.setdefault((row.specialist_id, row.weekday), []).append((row.start, row.end))
-    days_off = {
-        (row.specialist_id, row.date): row.reason or "Day off"
-        for row in DayOff.objects.filter(date__range=(first, last))
-    }
-    holidays = holidays_between(first, last)
-    buffer = ClinicProfile.load().buffer
-    appointments = {}
-    for appointment in (
-        Appointment.objects.occupying()
-        .filter(start__lt=_at(last + timedelta(days=1), time()), end__gt=_at(first, time()))
-        .select_related("consultation")
-        .order_by("start")
-    ):
-        key = (appointment.specialist_id, timezone.localdate(appointment.start))
-        appointments.setdefault(key, []).append(appointment)
-
+    schedule = availability.read_schedule(
+        [s.pk for s in specialists],
+        first,
+        last,
+        appointments=Appointment.objects.select_related("consultation"),
+    )
+    booked = {}
+    for appointment in schedule.appointments:
+        booked.setdefault((appointment.specialist_id, timezone.localdate(appointment.start)), []).append(
+            appointment
+        )
+    earliest = schedule.minutes(now)
     board = []
     for offset in range(days):
         day = first + timedelta(days=offset)
-        board.append(Day(day, holidays.get(day, "")))
+        board.append(Day(day, schedule.holidays.get(day, "")))
         for specialist in specialists:
-            cell = Cell(
-                specialist, hours.get((specialist.pk, day.weekday()), []), days_off.get((specialist.pk, day))
-            )
-            booked = appointments.get((specialist.pk, day), [])
-            closed = cell.day_off or board[-1].holiday
-            free = [] if closed else free_gaps(day, cell.hours, booked, now, buffer)
-            cell.blocks = sorted([*free, *(Block(a.start, a.end, a) for a in booked)], key=lambda b: b.start)
+            hours = [
+                (schedule.at(opens).time(), schedule.at(closes).time())
+                for opens, closes in schedule.hours.get((specialist.pk, day.weekday()), [])
+            ]
+            cell = Cell(specialist, hours, schedule.days_off.get((specialist.pk, day)))
+            free = [
+                Block(schedule.at(max(start, earliest)), schedule.at(end))
+                for start, end in schedule.free(specialist.pk, day)
+                if end - max(start, earliest) >= SHORTEST_GAP_MINUTES
+            ]
+            appointments = [Block(a.start, a.end, a) for a in booked.get((specialist.pk, day), [])]
+            cell.blocks = sorted([*free, *appointments], key=lambda block: block.start)
             board[-1].cells.append(cell)
     return board
 
@@ -104,23 +100,6 @@ def _next_quarter(moment):
     """Gaps start on a quarter hour, not at 17:19:43."""
     moment = timezone.localtime(moment).replace(second=0, microsecond=0)
     return moment + timedelta(minutes=-moment.minute % 15)
-
-
-def free_gaps(day, hours, booked, now, buffer=timedelta(0)):
-    """Working hours less appointments and the clinic's buffer around each."""
-    gaps = []
-    for opens, closes in hours:
-        cursor, end = max(_at(day, opens), now), _at(day, closes)
-        for appointment in booked:
-            before, after = appointment.start - buffer, appointment.end + buffer
-            if after <= cursor or before >= end:
-                continue
-            if before - cursor >= SHORTEST_GAP:
-                gaps.append(Block(cursor, before))
-            cursor = max(cursor, after)
-        if end - cursor >= SHORTEST_GAP:
-            gaps.append(Block(cursor, end))
-    return gaps
 
 
 def waiting_requests():

@@ -8,6 +8,7 @@ from django.core import signing
 from django.forms.models import fields_for_model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -318,7 +319,7 @@ class ConsultationRequestForm(forms.ModelForm):
             return None
         return Article.objects.published().filter(slug=slug).first()
 
-    def _check_window(self, n, earliest, latest, open_days):
+    def _check_window(self, n, earliest, latest, open_days, holidays):
         day = self.cleaned_data.get(f"window{n}_date")
         part = self.cleaned_data.get(f"window{n}_part")
         if day is None and not part:
@@ -349,6 +350,10 @@ class ConsultationRequestForm(forms.ModelForm):
         elif day.weekday() not in open_days:
             error = _("The clinic is closed on %(days)s. Please choose another day.") % {
                 "days": WEEKDAYS[day.weekday()]
+            }
+        elif day in holidays:
+            error = _("The clinic is closed on %(day)s. Please choose another day.") % {
+                "day": date_format(day, "l j F")
             }
         elif start < earliest:
             hours = settings.BOOKING_MIN_NOTICE_HOURS
@@ -418,9 +423,10 @@ class ConsultationRequestForm(forms.ModelForm):
         if self.safe and not windows_given:
             self.add_error("window1_date", self.fields["window1_date"].error_messages["required"])
             self.add_error("window1_part", self.fields["window1_part"].error_messages["required"])
+        holidays = availability.holidays_between(timezone.localdate(), latest)
         seen = set()
         for n in WINDOWS:
-            window = self._check_window(n, earliest, latest, open_days)
+            window = self._check_window(n, earliest, latest, open_days, holidays)
             if window is not None and window in seen:
                 self.add_error(f"window{n}_date", _("You have chosen this day and time already."))
             elif window is not None:

@@ -9,14 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from clinic.formats import local_datetime
-from clinic.models import ClinicProfile, Holiday, Mode, OpeningHours, Specialist
+from clinic.models import ClinicProfile, Mode, OpeningHours, Specialist
 
 from . import availability, lifecycle, outbox
-from .models import Appointment, ConsultationRequest, DayOff, InternalNote, OutboundEmail, WorkingHours
+from .models import Appointment, ConsultationRequest, InternalNote, OutboundEmail, WorkingHours
 from .models.requests import CAMPAIGN_FIELDS, DayPart, InvalidTransition, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
@@ -28,7 +27,6 @@ ACKNOWLEDGEMENT_WINDOW = timedelta(hours=1)
 OVERLAP_MESSAGE = (
     "{specialist} already has an appointment that overlaps this time. Please choose another time."
 )
-OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
 ERASED_NOTE = "(erased)"
 # The visitor's own words and details, blanked in the request and its history.
 PERSONAL_FIELDS = dict.fromkeys(["name", "email", "phone", "message", *CAMPAIGN_FIELDS], "")
@@ -359,27 +357,6 @@ def erase(consultation, *, reason, user=None):
     return True
 
 
-def outside_working_hours(specialist, start, end):
-    """Why [start, end) is outside the specialist's working time, or None."""
-    local_start, local_end = timezone.localtime(start), timezone.localtime(end)
-    day = local_start.date()
-    if local_end.date() != day and local_end.time() != local_end.time().min:
-        return f"The appointment runs past midnight. {OVERRIDE_HINT}"
-    holiday = Holiday.objects.filter(date=day).first()
-    if holiday is not None:
-        return f"The clinic is closed on {date_format(day, 'l j F')} ({holiday.name}). {OVERRIDE_HINT}"
-    if DayOff.objects.filter(specialist=specialist, date=day).exists():
-        return f"{specialist} has a day off on {date_format(day, 'l j F')}. {OVERRIDE_HINT}"
-    blocks = list(WorkingHours.objects.filter(specialist=specialist, weekday=day.weekday()))
-    end_time = local_end.time() if local_end.date() == day else local_end.time().max
-    if any(block.start <= local_start.time() and end_time <= block.end for block in blocks):
-        return None
-    hours = ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in blocks) or "no working hours"
-    return (
-        f"This is outside {specialist}'s working hours on {date_format(day, 'l')}s ({hours}). {OVERRIDE_HINT}"
-    )
-
-
 def _lock_calendar(specialist):
     """Two people booking one specialist take turns, so the second gets the
     friendly message, not a deadlock on the exclusion constraint."""
@@ -397,17 +374,11 @@ def _check_mode(specialist, mode):
 
 
 def _check_time(specialist, start, end, *, override_hours, exclude_pk=None):
-    if start < timezone.now():
-        raise ValidationError({"start": "The appointment must be in the future."})
-    if not override_hours:
-        problem = outside_working_hours(specialist, start, end)
-        if problem:
-            raise ValidationError({"start": problem})
-    clashes = Appointment.objects.overlapping(specialist, start, end)
-    if exclude_pk is not None:
-        clashes = clashes.exclude(pk=exclude_pk)
-    if clashes.exists():
-        raise ValidationError({"start": OVERLAP_MESSAGE.format(specialist=specialist)})
+    problem = availability.why_not_free(
+        specialist, start, end, ignore=exclude_pk, override_hours=override_hours
+    )
+    if problem:
+        raise ValidationError({"start": problem})
 
 
 def _save_guarded(appointment, specialist, **save_kwargs):

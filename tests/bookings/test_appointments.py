@@ -61,8 +61,13 @@ def test_back_to_back_and_other_specialists_and_cancelled_do_not_clash(specialis
     first = services.schedule_appointment(
         ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11)
     )
+    # The clinic's buffer (10 minutes) counts for staff as for the visitors' open times.
+    with pytest.raises(ValidationError, match="keeps 10 minutes between appointments"):
+        services.schedule_appointment(
+            ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11, minute=50)
+        )
     services.schedule_appointment(
-        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=11, minute=50)
+        ConsultationRequestFactory(), specialist=specialist, start=clinic_time(hour=12)
     )
     services.schedule_appointment(
         ConsultationRequestFactory(), specialist=specialist_working_every_day(), start=clinic_time(hour=11)

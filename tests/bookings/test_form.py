@@ -55,9 +55,9 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
     for _ in range(2):
         # The form's choices (topics, bookable specialists, the ways of meeting they
         # offer) and the clinic profile, read by the form (consent wording) and by the
-        # page, and its opening hours; the open times: the profile (buffer) and the
-        # specialists (none here, so no more).
-        with django_assert_num_queries(8):
+        # page, and its opening hours; the open times: the specialists (none here, so
+        # no more).
+        with django_assert_num_queries(7):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -394,9 +394,9 @@ def test_valid_post_query_budget(client, clinic_profile, django_assert_num_queri
         **form_data(concern=topic.slug, preferred_specialist=specialist.slug),
         "source_article": article.slug,
     }
-    # 15: one counts the acknowledgements this address had in the last hour, one
-    # reads the ways of meeting offered.
-    with django_assert_num_queries(15):
+    # 16: one counts the acknowledgements this address had in the last hour, one
+    # reads the ways of meeting offered, one the holidays among the days chosen.
+    with django_assert_num_queries(16):
         response = client.post(BOOK_URL, data)
     thanks_url_of(response)
 
@@ -640,3 +640,14 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
     )
     with django_assert_num_queries(27):
         assert client.post(BOOK_URL, data).status_code == 409
+
+
+def test_a_preferred_day_on_a_clinic_holiday_is_refused_beside_the_field(client, clinic_profile):
+    from clinic.models import Holiday
+
+    day = next_open_day()
+    Holiday.objects.create(clinic=clinic_profile, date=day, name="Diwali")
+    response = client.post(BOOK_URL, form_data(window1_date=day.isoformat()))
+    assert response.status_code == 200
+    assert "The clinic is closed on" in " ".join(response.context["form"].errors["window1_date"])
+    assert not ConsultationRequest.objects.exists()
