@@ -230,6 +230,10 @@ class ConsultationRequestForm(forms.ModelForm):
             )
         )
         fields["mode"].error_messages["invalid_choice"] = _("Please choose one of the ways of meeting shown.")
+        # After Back, the browser must not restore these by position into lists
+        # that have changed: the page comes fresh, consistent with itself.
+        for name in ["mode", "preferred_specialist", "no_time_suits"]:
+            fields[name].widget.attrs["autocomplete"] = "off"
         fields["safe_now"].choices = SafeNow.choices
         fields["age_statement"].choices = AgeStatement.choices
         for name in CAMPAIGN_FIELDS:

@@ -2,6 +2,8 @@
 signed link in every email opens (no login: the link is the key). None may be
 stored by a browser or a proxy."""
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +24,7 @@ from clinic.models import Specialist
 from clinic.net import client_ip
 
 from . import availability, services, tokens
-from .forms import ConsultationRequestForm, OpenTimesQuery, clean_slug
+from .forms import SUBMISSION_SALT, ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import Appointment, ConsultationRequest, Mode
 from .models.requests import SafeNow
 
@@ -41,6 +43,18 @@ def per_address_limit(request, group, rate):
     return is_ratelimited(
         request, group=group, key=lambda _group, req: client_ip(req), rate=rate, method="POST", increment=True
     )
+
+
+def form_visit_key(request):
+    """The submission key this browser was given for this visit of the form, if still fresh."""
+    value = request.COOKIES.get(FORM_COOKIE, "")
+    try:
+        signing.TimestampSigner(salt=SUBMISSION_SALT).unsign(
+            value, max_age=timedelta(hours=settings.BOOKING_FORM_MAX_AGE_HOURS)
+        )
+    except signing.BadSignature:
+        return None
+    return value
 
 
 def open_times_context(mode, specialist=None, chosen=""):
@@ -68,13 +82,35 @@ def chosen_times(form):
     return mode, specialist
 
 
+# The form's submission key, kept by the browser for one visit of the form: Back
+# (which fetches the page again) and Send find the request already made.
+FORM_COOKIE = "booking_form"
+
+
 @method_decorator(never_cache, name="dispatch")
 class BookView(FormView):
     template_name = "bookings/book.html"
     form_class = ConsultationRequestForm
 
+    def get(self, request, *args, **kwargs):
+        self.visit_key = None if "another" in request.GET else form_visit_key(request)
+        response = super().get(request, *args, **kwargs)
+        key = self.visit_key or response.context_data["form"].initial["submission_key"]
+        response.set_cookie(
+            FORM_COOKIE,
+            key,
+            max_age=settings.BOOKING_FORM_MAX_AGE_HOURS * 3600,
+            path="/",
+            secure=request.is_secure(),
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+
     def get_initial(self):
         initial = ConsultationRequestForm.initial_from_query(self.request.GET)
+        if getattr(self, "visit_key", None):
+            initial["submission_key"] = self.visit_key
         if translation.get_language() == "hi":
             initial.setdefault("language", "hi")  # someone booking in Hindi likely wants to talk in it
         return initial
@@ -85,6 +121,14 @@ class BookView(FormView):
         mode, specialist = chosen_times(form)
         chosen = form["slot"].value() or ""
         context.update(open_times_context(mode, specialist, chosen if isinstance(chosen, str) else ""))
+        if getattr(self, "visit_key", None):
+            # This visit of the form has sent a request already: say so (no details:
+            # the browser may be shared), and offer it, or a new form.
+            sent = ConsultationRequest.objects.filter(
+                submission_key=signing.TimestampSigner(salt=SUBMISSION_SALT).unsign(self.visit_key)
+            ).first()
+            if sent is not None:
+                context["already_sent_url"] = reverse("bookings:thanks", args=[thanks_token(sent)])
         return context
 
     def post(self, request, *args, **kwargs):
@@ -118,7 +162,7 @@ class BookView(FormView):
             self.request, "bookings:hold", settings.BOOKING_HOLD_RATE_LIMIT
         )
         try:
-            consultation, _created = services.submit_request(
+            consultation, created = services.submit_request(
                 form.save(commit=False),
                 automated=form.looks_automated,
                 slot=slot,
@@ -130,7 +174,8 @@ class BookView(FormView):
             return self.render_to_response(self.get_context_data(form=form), status=409)
         # A bot sees the same page as a person. The signed link carries the
         # random submission key, not the reference.
-        return redirect("bookings:thanks", token=thanks_token(consultation))
+        url = reverse("bookings:thanks", args=[thanks_token(consultation)])
+        return redirect(url if created else f"{url}?again=1")
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -168,7 +213,8 @@ class ThanksView(TemplateView):
         context = {
             "consultation": consultation,
             "appointment": appointment,
-            "book_url": reverse("bookings:book"),
+            "book_url": reverse("bookings:book") + "?another=1",
+            "again": "again" in request.GET,
         }
         if appointment is not None:
             context["fee"] = appointment.specialist.fee_for(appointment.mode)

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 from django.utils.html import escape
 
-from bookings.models import ConsultationRequest
+from bookings.models import Appointment, ConsultationRequest
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
 from tests.factories import (
     ArticleFactory,
@@ -587,7 +587,7 @@ def test_show_open_times_without_javascript_keeps_what_was_typed(client, clinic_
     assert ConsultationRequest.objects.count() == 0
     assert "form-errors" not in html and "is-invalid" not in html
     assert 'value="Priya"' in html and "Since March" in html
-    assert 'value="phone" id="id_mode_2" required checked' in html.replace("  ", " ")
+    assert re.search(r'value="phone"[^>]* id="id_mode_2" required checked', html.replace("  ", " "))
     assert f'name="slot" value="{first_open_slot("phone", specialist).key}"' in html
     assert 'formaction="/book/#open-times"' in html
 
@@ -609,11 +609,12 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
     for n in range(appointments):
         start = clinic_time(3 + n % 10, 10 + n % 7)
         AppointmentFactory(specialist=specialists[n % 3], start=start, end=start + timedelta(minutes=50))
-    # The page (8, as above) and the open times (4 more: working hours, days off,
-    # holidays, appointments); one more to find a specialist chosen by a link.
+    # The page (7, as above) and the open times (5 more: the profile, working hours,
+    # days off, holidays, appointments); one more to find a specialist chosen by a
+    # link, and one to see whether this visit of the form has sent a request already.
     with django_assert_num_queries(12):
         client.get(BOOK_URL)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         client.get(f"{BOOK_URL}?specialist={specialists[0].slug}")
     # The fragment: the profile (for every template) and the six of availability.open_times;
     # one more to find the specialist chosen.
@@ -651,3 +652,49 @@ def test_a_preferred_day_on_a_clinic_holiday_is_refused_beside_the_field(client,
     assert response.status_code == 200
     assert "The clinic is closed on" in " ".join(response.context["form"].errors["window1_date"])
     assert not ConsultationRequest.objects.exists()
+
+
+# ---- One booking per visit of the form (issue 22) ----
+
+
+def _key_on(page):
+    return re.search(r'name="submission_key" value="([^"]+)"', page.content.decode())[1]
+
+
+def test_back_then_send_again_shows_the_booking_made_and_books_nothing_more(client, clinic_profile):
+    meera = specialist_working_every_day(name="Dr Meera")
+    rao = specialist_working_every_day(name="Dr Rao")
+    key = _key_on(client.get(BOOK_URL))
+    slot = first_open_slot("video", meera)
+    data = form_data(
+        submission_key=key, slot=slot.key, preferred_specialist=meera.slug, window1_date="", window1_part=""
+    )
+    thanks_url_of(client.post(BOOK_URL, data))
+    # Back: the browser fetches the form again; it is the same visit of the form.
+    back = client.get(BOOK_URL)
+    assert _key_on(back) == key
+    assert "This form was sent from this browser a short while ago" in back.content.decode()
+    other = first_open_slot("video", rao)
+    again = form_data(
+        submission_key=key, slot=other.key, preferred_specialist=rao.slug, window1_date="", window1_part=""
+    )
+    response = client.post(BOOK_URL, again)
+    assert response.status_code == 302 and response["Location"].endswith("?again=1")
+    page = client.get(response["Location"]).content.decode()
+    assert "nothing new was booked" in page and "Dr Meera" in page
+    assert ConsultationRequest.objects.count() == 1
+    assert Appointment.objects.get().specialist == meera
+    # Choosing to book another starts a new visit of the form.
+    fresh = client.get(BOOK_URL + "?another=1")
+    assert _key_on(fresh) != key and "sent from this browser" not in fresh.content.decode()
+    data = form_data(submission_key=_key_on(fresh), email="asha@example.com", phone="98111 22333")
+    thanks_url_of(client.post(BOOK_URL, data))
+    assert ConsultationRequest.objects.count() == 2
+
+
+def test_the_choices_a_browser_might_restore_are_not_restored_after_back(client, clinic_profile):
+    specialist_working_every_day()
+    html = client.get(BOOK_URL).content.decode()
+    for name in ["mode", "preferred_specialist", "slot", "no_time_suits"]:
+        for tag in re.findall(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html):
+            assert 'autocomplete="off"' in tag, tag

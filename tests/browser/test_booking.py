@@ -265,3 +265,49 @@ def test_helplines_stand_out_without_javascript(browser, live_server):
         assert quiet == "0px" and loud == "2px"
     finally:
         context.close()
+
+
+def test_back_then_send_again_books_once_and_the_page_agrees_with_itself(page):
+    meera = specialist_working_every_day(name="Dr Meera Kapoor")
+    specialist_working_every_day(name="Dr Arjun Rao")
+    page.goto("/book/")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Myself (I am 18 or older)").check()
+    page.get_by_label("Video call").check()
+    page.get_by_label("Whom would you like to see?").select_option(meera.slug)
+    times = page.locator("[data-open-times]")
+    slot = availability.open_times("video", meera)[0][1][0]
+    times.locator(f"label[for='slot-{slot.key}']").click()
+    page.get_by_label("Your name").fill("Priya")
+    page.get_by_label("Email address").fill("priya@example.com")
+    page.get_by_label("Phone number").fill("98765 43210")
+    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url("**/book/thanks/**")
+
+    page.go_back()
+    page.wait_for_url("**/book/")
+    expect(page.locator("[data-already-sent]")).to_be_visible()
+    # Whatever the browser kept, the checked time (if any) is one of the times shown for
+    # the way of meeting and the specialist shown.
+    chosen = page.locator("input[name='slot']:checked")
+    if chosen.count():
+        shown = page.locator("[data-open-times] input[name='slot']").evaluate_all(
+            "els => els.map(e => e.value)"
+        )
+        assert chosen.get_attribute("value") in shown
+    check_axe(page, "booking form after Back")
+    screenshot(page, "booking-form-after-back")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_label("Myself (I am 18 or older)").check()
+    page.get_by_label("Your name").fill("Priya")
+    page.get_by_label("Email address").fill("priya@example.com")
+    page.get_by_label("Phone number").fill("98765 43210")
+    page.locator("[data-open-times] label.open-times__button").first.click()  # another time, with Dr Rao
+    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    page.get_by_role("button", name="Send my request").click()
+    page.wait_for_url("**/book/thanks/**")
+    expect(page.locator("[data-sent-again]")).to_be_visible()
+    screenshot(page, "booking-thanks-sent-again")
+    assert ConsultationRequest.objects.count() == 1
+    assert ConsultationRequest.objects.get().appointments.get().specialist == meera
