@@ -66,6 +66,7 @@ def open_times_context(mode, specialist=None, chosen=""):
         "times_specialist": specialist,
         "specialist_fee": specialist.fee_for(mode) if specialist else None,
         "times_not_offered": specialist is not None and not specialist.offers(mode),
+        "open_days": settings.BOOKING_OPEN_DAYS,
         "chosen_slot": chosen,
         "chosen_day": next((day for day, slots in days for slot in slots if slot.key == chosen), None),
     }
