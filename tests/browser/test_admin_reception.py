@@ -220,7 +220,7 @@ def test_reception_confirms_a_visitors_chosen_time_from_the_schedule(page, conso
     page.go_back()
     held.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text(f"Confirmed {consultation.reference}")).to_be_visible()
-    expect(page.locator(".schedule__appointment--booked")).to_contain_text(consultation.reference)
+    expect(page.locator(".schedule__appointment--confirmed")).to_contain_text(consultation.reference)
     assert OutboundEmail.objects.filter(
         consultation=consultation, kind=OutboundEmail.Kind.CONFIRMATION
     ).exists()
