@@ -261,6 +261,13 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_
     return slots
 
 
+def overlap_message(specialist, buffer_minutes=0):
+    gap = f" (the clinic keeps {buffer_minutes} minutes between appointments)" if buffer_minutes else ""
+    return (
+        f"{specialist} already has an appointment that overlaps this time{gap}. Please choose another time."
+    )
+
+
 OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
 
 
@@ -288,10 +295,5 @@ def why_not_free(specialist, start, end, *, ignore=None, override_hours=False):
             )
             return f"This is outside {specialist}'s working hours on {date_format(day, 'l')}s ({hours}). {OVERRIDE_HINT}"
     if any(busy_start < last and first < busy_end for busy_start, busy_end in schedule.busy(specialist.pk)):
-        gap = (
-            f" (the clinic keeps {schedule.buffer_minutes} minutes between appointments)"
-            if schedule.buffer_minutes
-            else ""
-        )
-        return f"{specialist} already has an appointment that overlaps this time{gap}. Please choose another time."
+        return overlap_message(specialist, schedule.buffer_minutes)
     return None

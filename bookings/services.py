@@ -24,9 +24,6 @@ Status = ConsultationRequest.Status
 Kind = OutboundEmail.Kind
 REFERENCE_ATTEMPTS = 5
 ACKNOWLEDGEMENT_WINDOW = timedelta(hours=1)
-OVERLAP_MESSAGE = (
-    "{specialist} already has an appointment that overlaps this time. Please choose another time."
-)
 ERASED_NOTE = "(erased)"
 # The visitor's own words and details, blanked in the request and its history.
 PERSONAL_FIELDS = dict.fromkeys(["name", "email", "phone", "message", *CAMPAIGN_FIELDS], "")
@@ -391,7 +388,7 @@ def _save_guarded(appointment, specialist, **save_kwargs):
         if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
             raise
         logger.info("Overlap guard refused an appointment for specialist %s", specialist.pk)
-        raise ValidationError({"start": OVERLAP_MESSAGE.format(specialist=specialist)}) from exc
+        raise ValidationError({"start": availability.overlap_message(specialist)}) from exc
 
 
 def _history(obj, reason, user):
