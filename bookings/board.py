@@ -12,7 +12,6 @@ from django.utils import timezone
 from clinic.models import Specialist
 
 from . import availability
-from .emails import first_name
 from .models import Appointment, ConsultationRequest
 
 # Gaps shorter than this are not offered: nobody is booked into them.
@@ -31,7 +30,7 @@ class Block:
 
     @property
     def first_name(self):
-        return first_name(self.appointment.consultation.name) if self.appointment else ""
+        return self.appointment.consultation.first_name if self.appointment else ""
 
 
 @dataclass
@@ -104,10 +103,10 @@ def _next_quarter(moment):
 
 def waiting_requests():
     """Open requests without a confirmed appointment, urgent first, then oldest
-    first; each with .holds (the time the visitor chose, if any) and .first_name."""
+    first; each with .holds (the time the visitor chose, if any)."""
     from .models.requests import REPEATS_AN_OPEN_REQUEST, URGENT_FIRST
 
-    waiting = list(
+    return list(
         ConsultationRequest.objects.filter(
             status__in=[ConsultationRequest.Status.NEW, ConsultationRequest.Status.CONTACTED]
         )
@@ -119,6 +118,3 @@ def waiting_requests():
         )
         .order_by(URGENT_FIRST, "created")[:50]
     )
-    for consultation in waiting:
-        consultation.first_name = first_name(consultation.name)
-    return waiting

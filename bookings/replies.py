@@ -7,8 +7,6 @@ from urllib.parse import quote
 from django.utils import translation
 from django.utils.translation import gettext
 
-from .emails import first_name
-
 
 def reply_text(consultation, clinic):
     with translation.override(consultation.language):
@@ -18,7 +16,7 @@ def reply_text(consultation, clinic):
                 "Hello, this is a reply to your request {reference}. "
                 "When would be a good time to talk? You can answer this message."
             ).format(reference=consultation.reference)
-        name = first_name(consultation.name)
+        name = consultation.first_name
         greeting = gettext("Hello {name},").format(name=name) if name else gettext("Hello,")
         return " ".join(
             [

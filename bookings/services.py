@@ -13,15 +13,16 @@ from django.utils.translation import gettext
 
 from clinic.formats import local_datetime
 from clinic.models import ClinicProfile, Mode, OpeningHours, Specialist
+from messaging import kinds, outbox
+from messaging.models import OutgoingMessage
 
-from . import availability, lifecycle, outbox
-from .models import Appointment, ConsultationRequest, InternalNote, OutboundEmail, WorkingHours
+from . import availability, lifecycle
+from .models import Appointment, ConsultationRequest, InternalNote, WorkingHours
 from .models.requests import CAMPAIGN_FIELDS, DayPart, InvalidTransition, SafeNow, generate_reference
 
 logger = logging.getLogger(__name__)
 
 Status = ConsultationRequest.Status
-Kind = OutboundEmail.Kind
 REFERENCE_ATTEMPTS = 5
 ACKNOWLEDGEMENT_WINDOW = timedelta(hours=1)
 ERASED_NOTE = "(erased)"
@@ -137,12 +138,12 @@ def _save_new(consultation, slot, *, may_hold):
         )
     if consultation.status == Status.SPAM:
         return
-    kinds = []
+    messages = []
     if not consultation.possibly_automated and _may_acknowledge(consultation):
-        kinds.append(Kind.ACKNOWLEDGEMENT)
+        messages.append(kinds.Acknowledgement)
     if not _alerted_within_the_hour(consultation):
-        kinds.append(Kind.NEW_REQUEST)
-    outbox.queue_emails(kinds, consultation)
+        messages.append(kinds.NewRequest)
+    outbox.queue_many(messages, consultation)
 
 
 def _contact_holds_a_time(consultation):
@@ -158,8 +159,8 @@ def _contact_holds_a_time(consultation):
 
 def _may_acknowledge(consultation):
     """Anyone can type a stranger's address: it gets a few acknowledgements an hour at most."""
-    sent = OutboundEmail.objects.filter(
-        kind=Kind.ACKNOWLEDGEMENT,
+    sent = OutgoingMessage.objects.filter(
+        kind=kinds.Acknowledgement.name,
         created__gte=timezone.now() - ACKNOWLEDGEMENT_WINDOW,
         consultation__email__iexact=consultation.email,
     )
@@ -306,7 +307,7 @@ def move_by_visitor(appointment, slot):
     consultation = current.consultation
     _changed_by_visitor(consultation)
     if current.is_confirmed:
-        outbox.queue_email(Kind.RESCHEDULE, consultation, appointment=current)
+        outbox.queue(kinds.Moved, consultation, appointment=current)
     logger.info("Appointment %s moved by the visitor", current.pk)
     return current
 
@@ -316,7 +317,7 @@ def _changed_by_visitor(consultation):
     consultation.visitor_changed_at = timezone.now()
     _history(consultation, "Changed by the visitor", None)
     consultation.save(update_fields=["visitor_changed_at", "updated"])
-    outbox.queue_email(Kind.VISITOR_CHANGE, consultation)
+    outbox.queue(kinds.VisitorChange, consultation)
 
 
 def mark_visitor_change_seen(consultations, *, user):
@@ -419,7 +420,7 @@ def _scheduled(appointment, user):
     consultation = appointment.consultation
     if consultation.status != Status.SCHEDULED:
         consultation.transition_to(Status.SCHEDULED, user=user)
-    outbox.queue_email(Kind.CONFIRMATION, consultation, appointment=appointment)
+    outbox.queue(kinds.Confirmation, consultation, appointment=appointment)
 
 
 @transaction.atomic
@@ -493,7 +494,7 @@ def reschedule_appointment(
     current.sequence += 1
     _history(current, "Rescheduled" if moved else "Details changed", user)
     _save_guarded(current, specialist)
-    outbox.queue_email(Kind.RESCHEDULE, current.consultation, appointment=current)
+    outbox.queue(kinds.Moved, current.consultation, appointment=current)
     logger.info("Appointment %s rescheduled", current.pk)
     return current
 
@@ -519,7 +520,7 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
         fields=["cancellation_reason", "sequence"],
     )
     if was_confirmed:
-        outbox.queue_email(Kind.CANCELLATION, current.consultation, appointment=current)
+        outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
     if not by_visitor:
         _back_to_waiting(current, user, reason)
     logger.info("Appointment %s cancelled", current.pk)
@@ -606,7 +607,7 @@ def release_expired_holds(now=None):
                 text="The visitor's chosen time was released: nobody confirmed it in time. "
                 "They were emailed an invitation to choose again.",
             )
-            outbox.queue_email(Kind.HOLD_RELEASED, current.consultation, appointment=current)
+            outbox.queue(kinds.HoldReleased, current.consultation, appointment=current)
         released += 1
     if released:
         logger.info("%d hold(s) released: not confirmed in time", released)
@@ -640,3 +641,28 @@ def give_clinic_hours(specialist):
         WorkingHours(specialist=specialist, weekday=weekday, start=opens, end=closes)
         for weekday, opens, closes in OpeningHours.week()
     )
+
+
+def queue_due_reminders(now=None):
+    """One reminder per appointment time in the next 24 hours; safe to rerun."""
+    queued = 0
+    for appointment in Appointment.objects.due_for_reminder(now).select_related("consultation"):
+        if appointment.consultation.erased_at:
+            continue
+        reminders = appointment.outgoing_messages.filter(
+            kind=kinds.Reminder.name, reminder_for=appointment.start
+        )
+        if reminders.exists():
+            continue
+        try:
+            with transaction.atomic():
+                outbox.queue(
+                    kinds.Reminder,
+                    appointment.consultation,
+                    appointment=appointment,
+                    reminder_for=appointment.start,
+                )
+        except IntegrityError:
+            continue  # another run queued it a moment ago
+        queued += 1
+    return queued

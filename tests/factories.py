@@ -167,9 +167,9 @@ def clinic_time(days_ahead=2, hour=11, minute=0):
     return timezone.make_aware(timezone.datetime(day.year, day.month, day.day, hour, minute))
 
 
-class OutboundEmailFactory(factory.django.DjangoModelFactory):
+class OutgoingMessageFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "bookings.OutboundEmail"
+        model = "messaging.OutgoingMessage"
 
     kind = "acknowledgement"
     consultation = factory.SubFactory(ConsultationRequestFactory)

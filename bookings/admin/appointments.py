@@ -24,7 +24,6 @@ from clinic.models import Specialist
 
 from .. import board, services
 from ..access import own_appointments, own_requests, sees_only_own
-from ..emails import first_name
 from ..models import Appointment, ConsultationRequest, window_start
 from .visibility import VisibleOnlyAdmin
 
@@ -196,7 +195,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             "specialists": list(specialists),
             "by_day": by_day,
             "chosen": chosen,
-            "chosen_first_name": first_name(chosen.name) if chosen else "",
+            "chosen_first_name": chosen.first_name if chosen else "",
             # A free time for a request with a hold is offered instead of the held one.
             "schedule_url": (
                 reverse("admin:bookings_appointment_offer", args=[chosen_hold.pk])

@@ -18,7 +18,6 @@ from clinic.models import ClinicProfile
 
 from .. import services
 from ..access import own_requests
-from ..emails import first_name
 from ..models import ConsultationRequest, InternalNote
 from ..models.requests import URGENT_FIRST
 from ..replies import contact_links
@@ -386,7 +385,7 @@ def request_summary(obj, request):
         }
 
     return {
-        "first_name": first_name(obj.name),
+        "first_name": obj.first_name,
         "appointments": appointments,
         "repeat_of": link(obj.repeat_of) if obj.repeat_of_id else None,
         "repeats": [link(repeat) for repeat in own_requests(obj.repeats.order_by("created"), request.user)],

@@ -1,7 +1,6 @@
 from clinic.models import Mode
 
 from .appointments import Appointment
-from .outbox import OutboundEmail
 from .requests import (
     ConsultationRequest,
     DayPart,
@@ -21,7 +20,6 @@ __all__ = [
     "InternalNote",
     "InvalidTransition",
     "Mode",
-    "OutboundEmail",
     "WorkingHours",
     "generate_access_key",
     "generate_reference",

@@ -1,5 +1,6 @@
 import operator
 import secrets
+import unicodedata
 from datetime import datetime, time, timedelta
 from functools import reduce
 
@@ -21,6 +22,7 @@ from clinic.models import ClinicProfile, Mode, Specialist
 # No 0/O, 1/I/L, so a reference read out over the phone cannot be misheard.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 REFERENCE_LENGTH = 8
+FIRST_NAME_MAX = 20
 
 
 def generate_reference():
@@ -414,6 +416,15 @@ class ConsultationRequest(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:bookings_consultationrequest_change", args=[self.pk])
+
+    @property
+    def first_name(self):
+        """A short word of letters, else "": anyone can type a stranger's address
+        into the form, so a message there must not carry their words."""
+        word = next(iter(self.name.split()), "")
+        if len(word) > FIRST_NAME_MAX or not all(unicodedata.category(c)[0] in "LM" for c in word):
+            return ""
+        return word
 
     @property
     def contact_channels(self):

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "clinic",
     "articles",
     "bookings",
+    "messaging",
     # django.contrib.admin, with the clinic's admin site (clinic/admin_site.py).
     "clinic.apps.ClinicAdminConfig",
     "django.contrib.auth",
@@ -194,6 +195,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic <no-reply@localhost>"
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Where new-request notifications go when the clinic profile has no inbox set.
 CLINIC_INBOX_EMAIL = env_str("CLINIC_INBOX_EMAIL", "")
+# Delivery per channel of outgoing messages (messaging.channels).
+MESSAGE_CHANNELS = {"email": "messaging.channels.EmailChannel"}
 
 # Emails are tasks in the database, sent by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

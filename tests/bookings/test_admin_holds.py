@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.availability import open_times
-from bookings.models import Appointment, ConsultationRequest, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest
 from clinic.models import Mode
+from messaging.models import OutgoingMessage
 from tests.factories import ConsultationRequestFactory, UserFactory, specialist_working_every_day
 
 pytestmark = pytest.mark.django_db
@@ -46,9 +47,7 @@ def test_one_click_confirms_the_hold_and_writes_the_confirmation(admin_client, h
     hold.refresh_from_db()
     assert hold.status == Appointment.Status.CONFIRMED
     assert hold.consultation.status == ConsultationRequest.Status.SCHEDULED
-    assert OutboundEmail.objects.filter(
-        consultation=hold.consultation, kind=OutboundEmail.Kind.CONFIRMATION
-    ).exists()
+    assert OutgoingMessage.objects.filter(consultation=hold.consultation, kind="confirmation").exists()
     html = admin_client.get(request_url(hold)).content.decode()
     assert ">Confirm</button>" not in html
     # A second click explains rather than fails.

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
 
 from bookings import services
-from bookings.models import Appointment, ConsultationRequest, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest
+from messaging.models import OutgoingMessage
 from tests.factories import (
     AppointmentFactory,
     ConsultationRequestFactory,
@@ -40,7 +41,7 @@ def test_scheduling_books_fifty_minutes_and_moves_the_request(specialist):
     assert consultation.status == "scheduled" and consultation.scheduled_at is not None
     assert consultation.history.first().history_change_reason == "Marked scheduled"
     assert appointment.history.get().history_user == staff
-    assert list(OutboundEmail.objects.values_list("kind", "appointment")) == [
+    assert list(OutgoingMessage.objects.values_list("kind", "appointment")) == [
         ("confirmation", appointment.pk)
     ]
 
@@ -160,7 +161,7 @@ def test_reschedule_and_cancel_keep_the_history(specialist):
     reasons = list(appointment.history.order_by("history_date").values_list("history_change_reason", "start"))
     assert [r for r, _ in reasons] == ["Scheduled", "Rescheduled", "Cancelled"]
     assert reasons[0][1] == clinic_time(hour=11) and reasons[1][1] == clinic_time(hour=15)
-    assert list(OutboundEmail.objects.order_by("pk").values_list("kind", flat=True)) == [
+    assert list(OutgoingMessage.objects.order_by("pk").values_list("kind", flat=True)) == [
         "confirmation",
         "reschedule",
         "cancellation",
@@ -229,7 +230,7 @@ def test_admin_schedules_and_shows_clashes_beside_the_field(admin_client, specia
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert ConsultationRequest.objects.get(pk=first.pk).status == "scheduled"
     assert admin_client.get(response["Location"]).context["messages"]
-    assert OutboundEmail.objects.get().kind == "confirmation"
+    assert OutgoingMessage.objects.get().kind == "confirmation"
 
     second = ConsultationRequestFactory()
     url = schedule_url(second)
@@ -402,7 +403,7 @@ def test_saving_an_unchanged_appointment_sends_nothing(admin_client, specialist)
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.sequence == 0
-    assert OutboundEmail.objects.count() == 1
+    assert OutgoingMessage.objects.count() == 1
 
 
 def test_reception_schedules_and_sees_outgoing_email(client, specialist):
@@ -414,7 +415,7 @@ def test_reception_schedules_and_sees_outgoing_email(client, specialist):
     consultation = ConsultationRequestFactory()
     response = client.post(schedule_url(consultation), admin_form(specialist, clinic_time(hour=11)))
     assert response.status_code == 302
-    assert client.get("/admin/bookings/outboundemail/").status_code == 200
+    assert client.get("/admin/messaging/outgoingmessage/").status_code == 200
     assert client.get("/admin/bookings/appointment/").status_code == 200
 
 

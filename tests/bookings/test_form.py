@@ -235,7 +235,7 @@ def test_clinic_inbox_setting_overrides_profile(client, valid_data, mailoutbox, 
 def test_a_failing_mail_server_never_loses_a_booking(client, valid_data, settings, mailoutbox):
     from django_tasks_db.models import DBTaskResult
 
-    from bookings.models import OutboundEmail
+    from messaging.models import OutgoingMessage
 
     settings.EMAIL_BACKEND = "tests.bookings.test_form.BrokenBackend"
     url = thanks_url_of(client.post(BOOK_URL, valid_data))
@@ -244,7 +244,7 @@ def test_a_failing_mail_server_never_loses_a_booking(client, valid_data, setting
     assert ConsultationRequest.objects.count() == 1
     # The delivery tasks catch the failure and enqueue their retry (bookings.outbox).
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL", "READY"}
-    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {("queued", 1)}
+    assert set(OutgoingMessage.objects.values_list("status", "attempts")) == {("queued", 1)}
 
 
 class BrokenBackend:

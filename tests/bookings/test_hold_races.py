@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from bookings import services
 from bookings.availability import open_times
-from bookings.models import Appointment, ConsultationRequest, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest
 from clinic.models import Mode
+from messaging.models import OutgoingMessage
 from tests.factories import ConsultationRequestFactory, specialist_working_every_day
 
 VISITORS = 50
@@ -61,4 +62,4 @@ def test_fifty_visitors_one_time_with_threads(clinic_profile):
     held = Appointment.objects.get()
     assert (held.status, held.start, held.specialist) == ("held", slot.start, specialist)
     assert ConsultationRequest.objects.count() == 1
-    assert OutboundEmail.objects.count() == 2  # the holder's acknowledgement and the clinic's notice
+    assert OutgoingMessage.objects.count() == 2  # the holder's acknowledgement and the clinic's notice

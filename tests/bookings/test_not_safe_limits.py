@@ -16,14 +16,14 @@ from django.utils import timezone
 from bookings import availability, services
 from bookings.board import waiting_requests
 from bookings.forms import SUBMISSION_SALT
-from bookings.models import Appointment, ConsultationRequest, InternalNote, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest, InternalNote
 from bookings.models.requests import generate_reference
 from clinic.models import Mode
+from messaging.models import OutgoingMessage
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
 from tests.factories import ConsultationRequestFactory, specialist_working_every_day
 
 pytestmark = pytest.mark.django_db
-Kind = OutboundEmail.Kind
 ATTACKS = 30
 
 
@@ -58,8 +58,8 @@ def test_thirty_not_safe_bookings_from_one_contact_hold_one_time_and_are_all_kep
     assert [c.pk for c in waiting_requests()] == [first.pk]
     assert first.repeats.count() == ATTACKS - 1
     # One alert to the clinic this hour, and three acknowledgements to the address typed.
-    assert OutboundEmail.objects.filter(kind=Kind.NEW_REQUEST).count() == 1
-    assert OutboundEmail.objects.filter(kind=Kind.ACKNOWLEDGEMENT).count() == 3
+    assert OutgoingMessage.objects.filter(kind="new_request").count() == 1
+    assert OutgoingMessage.objects.filter(kind="acknowledgement").count() == 3
     run_worker()
     assert sorted(len(m.to) for m in mail.outbox) == [1] * 4
     # What each chose is kept for reception, as its preferred day.
@@ -90,7 +90,7 @@ def test_a_repeat_after_the_first_is_closed_stands_on_its_own(specialist):
     )
     assert later.repeat_of is None
     assert list(ConsultationRequest.objects.urgent_open()) == [later]
-    assert Kind.NEW_REQUEST in later.outbound_emails.values_list("kind", flat=True)
+    assert "new_request" in later.outgoing_messages.values_list("kind", flat=True)
 
 
 def test_a_repeat_an_hour_later_alerts_reception_again(specialist):
@@ -100,7 +100,7 @@ def test_a_repeat_an_hour_later_alerts_reception_again(specialist):
         ConsultationRequestFactory.build(safe_now="no", phone=first.phone, concern=None)
     )
     assert later.repeat_of == first
-    assert Kind.NEW_REQUEST in later.outbound_emails.values_list("kind", flat=True)
+    assert "new_request" in later.outgoing_messages.values_list("kind", flat=True)
 
 
 def test_one_address_holds_a_few_times_a_day_whatever_the_answer(client, specialist, settings):
@@ -205,7 +205,7 @@ def test_an_urgent_request_that_looks_automated_is_kept_as_urgent_and_reception_
     assert consultation.reference in page.content.decode()
     assert consultation.status == "new" and consultation.urgent and consultation.possibly_automated
     assert not Appointment.objects.exists()  # a program holds no time
-    assert list(consultation.outbound_emails.values_list("kind", flat=True)) == [Kind.NEW_REQUEST]
+    assert list(consultation.outgoing_messages.values_list("kind", flat=True)) == ["new_request"]
     run_worker()
     (alert,) = mail.outbox
     assert "Urgent" in alert.subject and "sent the way a program sends forms" in alert.body

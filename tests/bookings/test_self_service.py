@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from bookings import availability, services, tokens
-from bookings.models import Appointment, ConsultationRequest, InternalNote, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest, InternalNote
+from messaging.models import OutgoingMessage
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
 from tests.factories import (
     ConsultationRequestFactory,
@@ -180,7 +181,7 @@ def test_withdrawing_consent_erases_the_request(client, appointment, admin_clien
     assert client.get(url).status_code == 404  # the old link is dead
     run_worker()
     assert mailoutbox == []  # nothing more goes to an address we no longer have
-    assert set(OutboundEmail.objects.values_list("status", flat=True)) == {"skipped"}
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {"skipped"}
 
     history = admin_client.get(f"/admin/bookings/consultationrequest/{consultation.pk}/history/")
     assert "Personal details erased" in history.content.decode()

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from bookings.models import Appointment, OutboundEmail
+from bookings.models import Appointment
+from messaging.models import OutgoingMessage
 from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import (
     AppointmentFactory,
@@ -105,7 +106,7 @@ def test_reception_books_the_urgent_request_from_the_week_view(page, console_err
 
     appointment = Appointment.objects.get(consultation=urgent)
     assert appointment.is_confirmed
-    assert OutboundEmail.objects.filter(consultation=urgent, kind=OutboundEmail.Kind.CONFIRMATION).exists()
+    assert OutgoingMessage.objects.filter(consultation=urgent, kind="confirmation").exists()
 
     page.goto(
         reverse("admin:bookings_appointment_week") + "?view=day&date=" + f"{appointment.start:%Y-%m-%d}"
@@ -221,8 +222,6 @@ def test_reception_confirms_a_visitors_chosen_time_from_the_schedule(page, conso
     held.get_by_role("button", name="Confirm").click()
     expect(page.get_by_text(f"Confirmed {consultation.reference}")).to_be_visible()
     expect(page.locator(".schedule__appointment--confirmed")).to_contain_text(consultation.reference)
-    assert OutboundEmail.objects.filter(
-        consultation=consultation, kind=OutboundEmail.Kind.CONFIRMATION
-    ).exists()
+    assert OutgoingMessage.objects.filter(consultation=consultation, kind="confirmation").exists()
     page.set_viewport_size(PHONE)
     screenshot(page, "admin15-week-phone")

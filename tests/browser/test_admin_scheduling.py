@@ -72,7 +72,7 @@ def test_reception_schedules_and_a_clash_is_explained_not_an_error_page(page, co
 
     assert ConsultationRequest.objects.get(pk=consultation.pk).status == "scheduled"
     assert Appointment.objects.filter(consultation=consultation, start=clinic_time(hour=19)).exists()
-    page.goto("/admin/bookings/outboundemail/")
+    page.goto("/admin/messaging/outgoingmessage/")
     expect(page.get_by_text("Appointment confirmation").first).to_be_visible()
     check_axe(page, "outgoing emails")
     screenshot(page, "admin-outgoing-emails-desktop")

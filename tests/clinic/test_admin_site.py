@@ -2,12 +2,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 
-from bookings.models import Appointment, ConsultationRequest, OutboundEmail
+from bookings.models import Appointment, ConsultationRequest
+from messaging.models import OutgoingMessage
 from tests.factories import (
     AppointmentFactory,
     ArticleFactory,
     ConsultationRequestFactory,
-    OutboundEmailFactory,
+    OutgoingMessageFactory,
     UserFactory,
 )
 
@@ -32,7 +33,7 @@ def view_on_site(client, model, object_id):
     [
         (ConsultationRequest, ConsultationRequestFactory),
         (Appointment, AppointmentFactory),
-        (OutboundEmail, OutboundEmailFactory),
+        (OutgoingMessage, OutgoingMessageFactory),
     ],
 )
 def test_an_editor_cannot_learn_whether_a_booking_record_exists(client, model, factory):

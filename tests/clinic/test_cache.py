@@ -72,7 +72,8 @@ def book_and_browse(client):
 
 @pytest.mark.django_db
 def test_the_site_works_and_takes_bookings_while_redis_is_down(settings, client):
-    from bookings.models import ConsultationRequest, OutboundEmail
+    from bookings.models import ConsultationRequest
+    from messaging.models import OutgoingMessage
 
     settings.CACHES = redis_caches("redis://127.0.0.1:1/0")  # nothing listens there
     settings.BOOKING_RATE_LIMIT = "1/h"  # the limit cannot be counted: it lets requests by
@@ -81,7 +82,7 @@ def test_the_site_works_and_takes_bookings_while_redis_is_down(settings, client)
 
     thanks_url_of(client.post(BOOK_URL, form_data()))
     assert ConsultationRequest.objects.count() == 2
-    assert OutboundEmail.objects.count() == 4
+    assert OutgoingMessage.objects.count() == 4
 
 
 @pytest.fixture

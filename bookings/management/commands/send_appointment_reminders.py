@@ -5,7 +5,7 @@ import logging
 
 from django.core.management.base import BaseCommand
 
-from bookings import outbox
+from bookings import services
 
 logger = logging.getLogger(__name__)
 
@@ -14,6 +14,6 @@ class Command(BaseCommand):
     help = "Queue a reminder email for each appointment starting in the next 24 hours."
 
     def handle(self, *args, **options):
-        queued = outbox.queue_due_reminders()
+        queued = services.queue_due_reminders()
         logger.info("Appointment reminders queued: %d", queued)
         self.stdout.write(f"{queued} reminder(s) queued.")

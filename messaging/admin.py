@@ -1,17 +1,18 @@
 from django.contrib import admin, messages
 
-from .. import outbox
-from ..models import OutboundEmail
+from . import outbox
+from .models import OutgoingMessage
 
 
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(admin.ModelAdmin):
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["bookings/admin.css"]}
 
     list_display = [
         "created",
         "kind",
+        "channel",
         "consultation",
         "status",
         "attempts",
@@ -19,7 +20,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
         "next_attempt_at",
         "sent_at",
     ]
-    list_filter = ["status", "kind", "created"]
+    list_filter = ["status", "kind", "channel", "created"]
     list_select_related = ["consultation"]
     search_fields = ["=consultation__reference"]
     search_help_text = "Search by request reference."
@@ -43,6 +44,6 @@ class OutboundEmailAdmin(admin.ModelAdmin):
     @admin.action(description="Send again", permissions=["send"])
     def send_again(self, request, queryset):
         count = outbox.send_again(queryset.select_related("consultation", "appointment"))
-        self.message_user(request, f"{count} email(s) queued to send again.", messages.SUCCESS)
+        self.message_user(request, f"{count} message(s) queued to send again.", messages.SUCCESS)
         if count < queryset.count():
-            self.message_user(request, "Emails being sent right now were left alone.", messages.WARNING)
+            self.message_user(request, "Messages being sent right now were left alone.", messages.WARNING)

@@ -11,8 +11,10 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
-from bookings import outbox, services
-from bookings.models import ConsultationRequest, OutboundEmail
+from bookings import services
+from bookings.models import ConsultationRequest
+from messaging import outbox
+from messaging.models import OutgoingMessage
 from tests.bookings.conftest import BOOK_URL, form_data, run_worker, thanks_url_of
 from tests.factories import (
     ConsultationRequestFactory,
@@ -57,7 +59,7 @@ def waiting_deliveries():
 def time_passes(emails=None):
     """The clock reaches the retry time of `emails` (every queued one by
     default): their back-off and the delivery tasks waiting for it."""
-    emails = OutboundEmail.objects.filter(status="queued") if emails is None else emails
+    emails = OutgoingMessage.objects.filter(status="queued") if emails is None else emails
     past = timezone.now() - timedelta(seconds=1)
     ids = set(emails.values_list("pk", flat=True))
     emails.update(next_attempt_at=past)
@@ -85,7 +87,7 @@ def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appoin
     assert any(tz["TZID"] == "Asia/Kolkata" for tz in calendar.walk("VTIMEZONE"))
     for value in (event["SUMMARY"], event["DESCRIPTION"], event["LOCATION"]):
         assert "Sexual" not in value and "Kavya" not in value
-    assert OutboundEmail.objects.get().status == "sent"
+    assert OutgoingMessage.objects.get().status == "sent"
 
 
 def test_the_calendar_file_carries_no_self_service_link(appointment, clinic_profile, mailoutbox):
@@ -120,15 +122,15 @@ def test_reschedule_updates_and_cancellation_cancels_the_same_event(appointment,
 
 
 def test_an_email_is_sent_once_however_often_its_task_runs(appointment, mailoutbox):
-    email = OutboundEmail.objects.get()
+    email = OutgoingMessage.objects.get()
     outbox.deliver.enqueue(email.pk)
     outbox.deliver.enqueue(email.pk)
     run_worker()
     assert len(mailoutbox) == 1
-    outbox.send_again([OutboundEmail.objects.get()])  # staff ask for a copy
+    outbox.send_again([OutgoingMessage.objects.get()])  # staff ask for a copy
     run_worker()
     assert len(mailoutbox) == 2
-    assert OutboundEmail.objects.filter(status="sent").count() == 2
+    assert OutgoingMessage.objects.filter(status="sent").count() == 2
 
 
 class RefusingBackend:
@@ -141,7 +143,7 @@ class RefusingBackend:
 
 def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settings, mailoutbox, admin_client):
     settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
-    email = OutboundEmail.objects.get()
+    email = OutgoingMessage.objects.get()
     waits = []
     for _ in range(outbox.MAX_ATTEMPTS):
         time_passes()
@@ -156,11 +158,11 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
     assert not waiting_deliveries().exists()
     assert outbox.sweep() == (0, 0)  # a failed email waits for staff
 
-    response = admin_client.get("/admin/bookings/outboundemail/?status=failed")
+    response = admin_client.get("/admin/messaging/outgoingmessage/?status=failed")
     assert response.status_code == 200 and "Failed" in response.content.decode()
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     response = admin_client.post(
-        "/admin/bookings/outboundemail/", {"action": "send_again", "_selected_action": [email.pk]}
+        "/admin/messaging/outgoingmessage/", {"action": "send_again", "_selected_action": [email.pk]}
     )
     assert response.status_code == 302
     run_worker()
@@ -172,7 +174,7 @@ def test_a_cancelled_appointment_gets_no_late_confirmation_or_reminder(appointme
     services.cancel_appointment(appointment)
     run_worker()
     assert [m.subject.rsplit(" ", 1)[-1] for m in mailoutbox] == ["cancelled"]
-    assert set(OutboundEmail.objects.values_list("kind", "status")) == {
+    assert set(OutgoingMessage.objects.values_list("kind", "status")) == {
         ("confirmation", "skipped"),
         ("cancellation", "sent"),
     }
@@ -194,7 +196,7 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     )
     call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
     call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert OutboundEmail.objects.filter(kind="reminder").count() == 1
+    assert OutgoingMessage.objects.filter(kind="reminder").count() == 1
     run_worker()
     reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
     assert len(reminders) == 1 and reminders[0].to == [soon.consultation.email]
@@ -202,8 +204,8 @@ def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, setting
     assert f"{settings.SITE_URL}/book/request/" in reminders[0].body
     assert not reminders[0].attachments
     services.reschedule_appointment(soon, start=timezone.now() + timedelta(hours=22), override_hours=True)
-    assert outbox.queue_due_reminders() == 1
-    assert outbox.queue_due_reminders() == 0
+    assert services.queue_due_reminders() == 1
+    assert services.queue_due_reminders() == 0
 
 
 def test_message_ids_name_the_sites_domain(client, clinic_profile, mailoutbox, settings):
@@ -252,7 +254,7 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
     assert ConsultationRequest.objects.count() == bookings
 
     run_worker()  # nothing listens: every email stays queued, with a retry scheduled
-    assert OutboundEmail.objects.filter(status="queued", attempts=1).count() == 2 * bookings
+    assert OutgoingMessage.objects.filter(status="queued", attempts=1).count() == 2 * bookings
     assert waiting_deliveries().filter(run_after__gt=timezone.now()).count() == 2 * bookings
 
     sink = Sink()
@@ -261,8 +263,8 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
     try:
         back_at = time.monotonic()
         # The first retry falls due; its success brings all the others forward.
-        first = OutboundEmail.objects.order_by("next_attempt_at")[0]
-        time_passes(OutboundEmail.objects.filter(pk=first.pk))
+        first = OutgoingMessage.objects.order_by("next_attempt_at")[0]
+        time_passes(OutgoingMessage.objects.filter(pk=first.pk))
         run_worker()
         delivered_in = time.monotonic() - back_at
     finally:
@@ -273,7 +275,7 @@ def test_smtp_down_then_up_every_email_arrives_exactly_once(client, clinic_profi
         (f"visitor{n}@example.com",) for n in range(bookings)
     )
     assert recipients.count(("care@clinic.example",)) == bookings
-    assert OutboundEmail.objects.filter(status="sent", attempts=2).count() == 2 * bookings
+    assert OutgoingMessage.objects.filter(status="sent", attempts=2).count() == 2 * bookings
     print(f"\n{2 * bookings} emails delivered {delivered_in:.2f} s after the mail server came back")
 
 
@@ -299,7 +301,7 @@ def test_a_hanging_mail_server_never_holds_up_a_booking(client, clinic_profile, 
         server.close()
     assert ConsultationRequest.objects.count() == 1
     # smtplib reports the read that timed out as the server disconnecting.
-    assert set(OutboundEmail.objects.values_list("status", "attempts", "last_error")) == {
+    assert set(OutgoingMessage.objects.values_list("status", "attempts", "last_error")) == {
         ("queued", 1, "SMTPServerDisconnected")
     }
 
@@ -315,14 +317,14 @@ def test_an_email_abandoned_by_a_dying_worker_is_queued_again_and_sent_once(
     """A worker claims the email and dies before the mail server has it: the
     sweep puts it back in the queue once the claim is older than any honest
     attempt, and it is sent exactly once."""
-    email = OutboundEmail.objects.get()
+    email = OutgoingMessage.objects.get()
     worker_dies_holding_its_tasks()
     claimed_at = timezone.now() - timedelta(seconds=3 * settings.EMAIL_TIMEOUT + 29)
-    OutboundEmail.objects.filter(pk=email.pk).update(status="sending", claimed_at=claimed_at)
+    OutgoingMessage.objects.filter(pk=email.pk).update(status="sending", claimed_at=claimed_at)
     assert outbox.sweep() == (0, 0)  # it may still be on its way: leave it
-    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=claimed_at - timedelta(seconds=2))
+    OutgoingMessage.objects.filter(pk=email.pk).update(claimed_at=claimed_at - timedelta(seconds=2))
     assert call_command_output("sweep_outbox") == (
-        "1 abandoned email(s) queued again; 1 given a delivery task.\n"
+        "1 abandoned message(s) queued again; 1 given a delivery task.\n"
     )
     run_worker()
     email.refresh_from_db()
@@ -340,7 +342,7 @@ def test_a_database_outage_while_the_worker_claims_an_email_does_not_lose_it(app
     dropped = []
 
     def drop_the_first_claim(execute, sql, params, many, context):
-        if not dropped and sql.startswith('UPDATE "bookings_outboundemail"'):
+        if not dropped and sql.startswith('UPDATE "messaging_outgoingmessage"'):
             dropped.append(sql)
             raise OperationalError("terminating connection due to administrator command")
         return execute(sql, params, many, context)
@@ -348,33 +350,34 @@ def test_a_database_outage_while_the_worker_claims_an_email_does_not_lose_it(app
     with connection.execute_wrapper(drop_the_first_claim):
         run_worker()
     assert dropped
-    assert OutboundEmail.objects.get().status == "queued" and mailoutbox == []
+    assert OutgoingMessage.objects.get().status == "queued" and mailoutbox == []
     assert outbox.sweep() == (0, 1)
     run_worker()
-    assert OutboundEmail.objects.get().status == "sent"
+    assert OutgoingMessage.objects.get().status == "sent"
     assert len(mailoutbox) == 1
 
 
 def test_queued_emails_whose_task_was_lost_get_a_new_one(appointment, mailoutbox):
     worker_dies_holding_its_tasks()  # it took the task and died before claiming
     assert (
-        call_command_output("sweep_outbox") == "0 abandoned email(s) queued again; 1 given a delivery task.\n"
+        call_command_output("sweep_outbox")
+        == "0 abandoned message(s) queued again; 1 given a delivery task.\n"
     )
     assert outbox.sweep() == (0, 0)  # it has a task waiting now
-    outbox.deliver.enqueue(OutboundEmail.objects.get().pk)  # a duplicate is harmless
+    outbox.deliver.enqueue(OutgoingMessage.objects.get().pk)  # a duplicate is harmless
     run_worker()
     assert len(mailoutbox) == 1
-    assert OutboundEmail.objects.get().status == "sent"
+    assert OutgoingMessage.objects.get().status == "sent"
 
 
 def test_an_email_waiting_out_its_back_off_is_left_to_its_task(appointment, settings, mailoutbox):
     settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
     run_worker()
-    assert OutboundEmail.objects.get().status == "queued"
+    assert OutgoingMessage.objects.get().status == "queued"
     assert outbox.sweep() == (0, 0)
-    outbox.deliver.enqueue(OutboundEmail.objects.get().pk)  # an early task finds nothing due
+    outbox.deliver.enqueue(OutgoingMessage.objects.get().pk)  # an early task finds nothing due
     run_worker()
-    assert OutboundEmail.objects.get().attempts == 1
+    assert OutgoingMessage.objects.get().attempts == 1
 
 
 def call_command_output(name):

@@ -1,0 +1,191 @@
+"""What each message says: one class per kind, naming who it goes to, its
+subject, its template (templates/emails/<template>.txt and .html) and whether
+it is still wanted when its turn comes. messaging.outbox sends them; the
+visitor's in the language they booked in, the clinic's in English."""
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from bookings import calendar, tokens
+from clinic.links import absolute_url
+
+
+def appointment_context(appointment):
+    return {
+        "appointment": appointment,
+        "when": date_format(timezone.localtime(appointment.start), "l j F Y, g:i A"),
+        "fee": appointment.specialist.fee_for(appointment.mode),
+    }
+
+
+class MessageKind:
+    name = ""  # stored in OutgoingMessage.kind
+    label = ""  # for the admin
+    subject = ""  # with %(clinic)s
+    template = ""
+
+    def language(self, message):
+        return message.consultation.site_language
+
+    def wanted(self, message):
+        return not message.consultation.erased_at
+
+    def recipients(self, message, clinic):
+        return [message.consultation.email]
+
+    def reply_to(self, clinic):
+        return [clinic.email]
+
+    def subject_line(self, message, clinic):
+        return str(self.subject) % {"clinic": clinic.name}
+
+    def context(self, message):
+        return {"status_url": absolute_url(tokens.status_path(message.consultation))}
+
+    def attachments(self, message, clinic):
+        return []
+
+
+class ToVisitorAboutAppointment(MessageKind):
+    """Nothing to say once its appointment is gone, or (when `confirmed`) no
+    longer confirmed. Each carries the calendar file, whose SEQUENCE moves on."""
+
+    confirmed = True
+
+    def wanted(self, message):
+        appointment = message.appointment
+        if appointment is None or (self.confirmed and not appointment.is_confirmed):
+            return False
+        return super().wanted(message)
+
+    def context(self, message):
+        return {**super().context(message), **appointment_context(message.appointment)}
+
+    def attachments(self, message, clinic):
+        ics = calendar.appointment_calendar(message.appointment, clinic)
+        return [("appointment.ics", ics, "text/calendar")]
+
+
+class Acknowledgement(MessageKind):
+    name, label = "acknowledgement", "Acknowledgement (to visitor)"
+    subject = _("Your request to %(clinic)s")
+    template = "acknowledgement"
+
+    def context(self, message):
+        context = {**super().context(message), "first_name": message.consultation.first_name}
+        # The time they chose, as things stand when it is sent (awaiting confirmation).
+        held = message.consultation.appointments.held().select_related("specialist").first()
+        if held is not None:
+            context.update(appointment_context(held))
+        return context
+
+
+class Confirmation(ToVisitorAboutAppointment):
+    name, label = "confirmation", "Appointment confirmation"
+    subject = _("Your appointment at %(clinic)s is confirmed")
+    template = "appointment_confirmation"
+
+
+class Moved(ToVisitorAboutAppointment):
+    name, label = "reschedule", "Appointment moved"
+    subject = _("Your appointment at %(clinic)s has changed")
+    template = "appointment_reschedule"
+
+
+class Cancelled(ToVisitorAboutAppointment):
+    """Sent whoever cancelled (the clinic or the visitor): the calendar event goes."""
+
+    name, label = "cancellation", "Appointment cancelled"
+    subject = _("Your appointment at %(clinic)s is cancelled")
+    template = "appointment_cancellation"
+    confirmed = False
+
+
+class Reminder(ToVisitorAboutAppointment):
+    name, label = "reminder", "Appointment reminder"
+    subject = _("Reminder: your appointment at %(clinic)s")
+    template = "appointment_reminder"
+
+    def wanted(self, message):
+        # Not for a time it has been moved from.
+        return super().wanted(message) and message.appointment.start == message.reminder_for
+
+    def attachments(self, message, clinic):
+        return []
+
+
+class HoldReleased(MessageKind):
+    name, label = "hold_released", "Chosen time released (to visitor)"
+    subject = _("Please choose another time with %(clinic)s")
+    template = "hold_released"
+
+    def context(self, message):
+        return {
+            **super().context(message),
+            "first_name": message.consultation.first_name,
+            "book_url": absolute_url(reverse("bookings:book")),
+        }
+
+
+class ToClinic(MessageKind):
+    """Reception's own notices: in English, to the clinic inbox, with a link to the request."""
+
+    def language(self, message):
+        return "en"
+
+    def wanted(self, message):
+        return True
+
+    def recipients(self, message, clinic):
+        return [settings.CLINIC_INBOX_EMAIL or clinic.email]
+
+    def reply_to(self, clinic):
+        return None
+
+    def context(self, message):
+        path = reverse("admin:bookings_consultationrequest_change", args=[message.consultation.pk])
+        return {"admin_url": absolute_url(path)}
+
+
+class NewRequest(ToClinic):
+    name, label = "new_request", "New request (to clinic)"
+    template = "new_request"
+
+    def subject_line(self, message, clinic):
+        consultation = message.consultation
+        prefix = "Urgent: new" if consultation.urgent else "New"
+        return f"{prefix} consultation request {consultation.reference}"
+
+
+class VisitorChange(ToClinic):
+    name, label = "visitor_change", "Changed by the visitor (to clinic)"
+    template = "visitor_change"
+
+    def subject_line(self, message, clinic):
+        return f"Changed by the visitor: request {message.consultation.reference}"
+
+    def context(self, message):
+        # As things stand when it is sent: the latest appointment, if any.
+        latest = message.consultation.appointments.select_related("specialist").order_by("-pk").first()
+        context = {**super().context(message), "latest": latest}
+        if latest is not None:
+            context["when"] = date_format(timezone.localtime(latest.start), "l j F Y, g:i A")
+        return context
+
+
+KINDS = {
+    kind.name: kind()
+    for kind in (
+        Acknowledgement,
+        NewRequest,
+        Confirmation,
+        Moved,
+        Cancelled,
+        Reminder,
+        HoldReleased,
+        VisitorChange,
+    )
+}
