@@ -142,7 +142,7 @@ class RefusingBackend:
 
 
 def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settings, mailoutbox, admin_client):
-    settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.test_delivery.RefusingBackend"
     email = OutgoingMessage.objects.get()
     waits = []
     for _ in range(outbox.MAX_ATTEMPTS):
@@ -371,7 +371,7 @@ def test_queued_emails_whose_task_was_lost_get_a_new_one(appointment, mailoutbox
 
 
 def test_an_email_waiting_out_its_back_off_is_left_to_its_task(appointment, settings, mailoutbox):
-    settings.EMAIL_BACKEND = "tests.bookings.test_notifications_delivery.RefusingBackend"
+    settings.EMAIL_BACKEND = "tests.messaging.test_delivery.RefusingBackend"
     run_worker()
     assert OutgoingMessage.objects.get().status == "queued"
     assert outbox.sweep() == (0, 0)
