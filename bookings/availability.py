@@ -6,14 +6,19 @@ and staff scheduling (why_not_free) all read the same Schedule.
 
 Six queries at most for the open times, whatever the number of specialists or
 appointments: the specialists, then read_schedule's five; the rest is
-arithmetic in Python."""
+arithmetic in Python. The form's open times are then kept in Django's cache
+under the schedule's version, which every change to the facts moves on
+(schedule_changed); holding a time checks them afresh in its transaction."""
 
 import re
+import time as clock
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -25,6 +30,9 @@ KEY_RE = re.compile(r"^(\d{1,18})-(\d{12})$")
 # Start times after an appointment are rounded up to this many minutes, so none starts at 11:43.
 ROUND_TO = 5
 MINUTES_A_DAY = 24 * 60
+VERSION_KEY = "bookings:schedule-version"
+# A safety net only: any change to the schedule moves the version on at once.
+OPEN_TIMES_SECONDS = 10 * 60
 
 
 @dataclass(frozen=True)
@@ -67,13 +75,52 @@ def open_times(mode, specialist=None, *, days=None, now=None, ignore=None):
     now = now or timezone.now()
     first_day = timezone.localdate(now)
     last_day = _last_open_day(first_day, days)
-    slots = _open_slots(
-        mode, specialist, first_day, last_day, now=now, ignore=ignore, one_per_start=specialist is None
-    )
+    specialist_id = getattr(specialist, "pk", specialist)
+
+    def compute():
+        return _open_slots(
+            mode, specialist_id, first_day, last_day, ignore=ignore, one_per_start=specialist is None
+        )
+
+    if ignore is None:
+        key = f"bookings:open-times:{schedule_version()}:{mode}:{specialist_id or ''}:{first_day}:{last_day}"
+        slots = cache.get_or_set(key, compute, OPEN_TIMES_SECONDS)
+    else:
+        slots = compute()
+    earliest = _earliest(now)
     by_day = {}
     for slot in slots:
-        by_day.setdefault(slot.local_start.date(), []).append(slot)
+        if slot.start >= earliest:
+            by_day.setdefault(slot.local_start.date(), []).append(slot)
     return list(by_day.items())
+
+
+def schedule_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        # From the clock, so a version lost from the cache never comes back as an old one.
+        cache.add(VERSION_KEY, clock.time_ns(), None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def schedule_changed(**kwargs):
+    """Connected to every save and delete of what free time is made of. Moved
+    on at once and again on commit, so open times read while the change was
+    still uncommitted are not kept."""
+    _next_version()
+    transaction.on_commit(_next_version)
+
+
+def _next_version():
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not in the cache (yet, or any more)
+        cache.set(VERSION_KEY, clock.time_ns(), None)
+
+
+def _earliest(now):
+    return now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS)
 
 
 def find_slot(key, mode, *, ignore=None, now=None):
@@ -87,7 +134,9 @@ def find_slot(key, mode, *, ignore=None, now=None):
     today = timezone.localdate(now)
     if not today <= day <= _last_open_day(today):
         return None
-    slots = _open_slots(mode, specialist_id, day, day, now=now, ignore=ignore)
+    if start < _earliest(now):
+        return None
+    slots = _open_slots(mode, specialist_id, day, day, ignore=ignore)
     return next((slot for slot in slots if slot.start == start), None)
 
 
@@ -225,7 +274,7 @@ def holidays_between(first, last):
     return dict(Holiday.objects.filter(date__range=(first, last)).values_list("date", "name"))
 
 
-def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_per_start=False):
+def _open_slots(mode, specialist, first_day, last_day, *, ignore=None, one_per_start=False):
     """Every open Slot from first_day to last_day (clinic dates), ordered by
     start, then by the specialists' order; with one_per_start, only the first
     specialist's at each start time."""
@@ -237,7 +286,6 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_
         return []
     schedule = read_schedule([s.pk for s in specialists], first_day, last_day, ignore=ignore)
     step_after = schedule.buffer_minutes
-    earliest = schedule.minutes(now + timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS))
     candidates = []  # (start minute, order, length)
     for order, specialist in enumerate(specialists):
         length = specialist.length_for(mode) // timedelta(minutes=1)
@@ -246,8 +294,7 @@ def _open_slots(mode, specialist, first_day, last_day, *, now, ignore=None, one_
             for start, end in schedule.free(specialist.pk, first_day + timedelta(days=offset), busy):
                 cursor = -(-start // ROUND_TO) * ROUND_TO  # after an appointment, rounded up
                 while cursor + length <= end:
-                    if cursor >= earliest:
-                        candidates.append((cursor, order, length))
+                    candidates.append((cursor, order, length))
                     cursor += length + step_after
     candidates.sort()
     slots, seen = [], set()

@@ -454,3 +454,4 @@ class OpenTimesQuery(forms.Form):
     mode = forms.ChoiceField(choices=Mode.choices)
     specialist = SlugChoiceField(Specialist.objects.bookable(), required=False)
     slot = QuietHiddenField(max_length=40)
+    all_days = forms.BooleanField(required=False)

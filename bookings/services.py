@@ -641,6 +641,7 @@ def give_clinic_hours(specialist):
         WorkingHours(specialist=specialist, weekday=weekday, start=opens, end=closes)
         for weekday, opens, closes in OpeningHours.week()
     )
+    availability.schedule_changed()  # bulk_create sends no post_save
 
 
 def queue_due_reminders(now=None):

@@ -57,18 +57,25 @@ def form_visit_key(request):
     return value
 
 
-def open_times_context(mode, specialist=None, chosen=""):
-    """What the open-times include shows: [(date, [Slot, ...]), ...], first available first."""
+def open_times_context(mode, specialist=None, chosen="", *, all_days=False):
+    """What the open-times include shows: [(date, [Slot, ...]), ...], first
+    available first; the first BOOKING_DAYS_SHOWN days unless all_days (or the
+    chosen time is later)."""
     days = availability.open_times(mode, specialist)
+    chosen_day = next((day for day, slots in days for slot in slots if slot.key == chosen), None)
+    first = days[: settings.BOOKING_DAYS_SHOWN]
+    shown = days if all_days or (chosen_day and chosen_day > first[-1][0]) else first
     return {
-        "open_times": days,
+        "open_times": shown,
+        "later_days": len(days) - len(shown),
+        "later_from": len(first) + 1 if len(shown) > len(first) else None,
         "times_mode": Mode(mode),
         "times_specialist": specialist,
         "specialist_fee": specialist.fee_for(mode) if specialist else None,
         "times_not_offered": specialist is not None and not specialist.offers(mode),
         "open_days": settings.BOOKING_OPEN_DAYS,
         "chosen_slot": chosen,
-        "chosen_day": next((day for day, slots in days for slot in slots if slot.key == chosen), None),
+        "chosen_day": chosen_day,
     }
 
 
@@ -121,7 +128,10 @@ class BookView(FormView):
         form = context["form"]
         mode, specialist = chosen_times(form)
         chosen = form["slot"].value() or ""
-        context.update(open_times_context(mode, specialist, chosen if isinstance(chosen, str) else ""))
+        all_days = self.request.POST.get("show_times") == "all"
+        context.update(
+            open_times_context(mode, specialist, chosen if isinstance(chosen, str) else "", all_days=all_days)
+        )
         if getattr(self, "visit_key", None):
             # This visit of the form has sent a request already: say so (no details:
             # the browser may be shared), and offer it, or a new form.
@@ -192,8 +202,9 @@ class OpenTimesView(View):
         query = OpenTimesQuery(request.POST)
         if not query.is_valid():
             return render(request, "bookings/includes/open_times.html", {"times_error": True}, status=400)
+        data = query.cleaned_data
         context = open_times_context(
-            query.cleaned_data["mode"], query.cleaned_data["specialist"], query.cleaned_data["slot"]
+            data["mode"], data["specialist"], data["slot"], all_days=data["all_days"]
         )
         return render(request, "bookings/includes/open_times.html", context)
 

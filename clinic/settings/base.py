@@ -207,6 +207,8 @@ BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
 # Days of open times the form shows; no time beyond them can be held or moved to.
 BOOKING_OPEN_DAYS = env_int("BOOKING_OPEN_DAYS", 14)
+# Days with open times the form shows at first; the rest on request (a lighter page).
+BOOKING_DAYS_SHOWN = env_int("BOOKING_DAYS_SHOWN", 3)
 # Held times per visitor address, whatever the safety answer (one per email or phone besides).
 BOOKING_HOLD_RATE_LIMIT = env_str("BOOKING_HOLD_RATE_LIMIT", "4/d")
 # Open-times requests per visitor address: far more than a person clicks.

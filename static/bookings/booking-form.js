@@ -33,7 +33,7 @@
     var input = form.querySelector("input[name='" + name + "']:checked");
     return input ? input.value : "";
   }
-  function updateTimes() {
+  function updateTimes(allDays) {
     if (!times || !timesUrl) { return; }
     var specialist = form.querySelector("select[name='preferred_specialist']");
     var csrf = form.querySelector("input[name='csrfmiddlewaretoken']");
@@ -41,6 +41,7 @@
       mode: checkedValue("mode"),
       specialist: specialist ? specialist.value : "",
       slot: checkedValue("slot"),
+      all_days: allDays === true ? "on" : "",
       csrfmiddlewaretoken: csrf ? csrf.value : ""
     });
     var mine = ++request;
@@ -51,8 +52,11 @@
       .then(function (html) {
         if (mine !== request) { return; }  // a later change is on its way
         times.innerHTML = html;
+        revealMore();
         form.querySelectorAll("[data-slot-error]").forEach(function (el) { el.remove(); });
         updateWindows();
+        var later = allDays === true && document.getElementById("later-times");
+        if (later) { later.querySelector("summary").focus(); }
         if (timesAnnounce) {
           var count = times.querySelectorAll("input[name='slot']").length;
           timesAnnounce.textContent = form.getAttribute(count ? "data-times-updated" : "data-no-times");
@@ -68,6 +72,19 @@
   form.querySelectorAll("input[name='mode'], select[name='preferred_specialist']").forEach(function (input) {
     input.addEventListener("change", updateTimes);
   });
+  // "Show more days" fetches them in place; without scripts the page has its own button.
+  function revealMore() {
+    if (times) { times.querySelectorAll("[data-more-times]").forEach(function (b) { b.hidden = false; }); }
+  }
+  revealMore();
+  if (times) {
+    times.addEventListener("click", function (event) {
+      if (event.target.closest("[data-more-times]")) {
+        event.preventDefault();
+        updateTimes(true);
+      }
+    });
+  }
 
   // "None of these suit me" (or no open times at all) shows the preferred days.
   var windows = form.querySelector("[data-windows]");

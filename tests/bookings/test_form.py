@@ -52,12 +52,12 @@ def test_the_form_is_rendered_fresh_for_every_visitor(clinic_profile, django_ass
 
     TopicFactory(name="Anxiety", slug="anxiety")
     pages = []
-    for _ in range(2):
-        # The form's choices (topics, bookable specialists, the ways of meeting they
-        # offer) and the clinic profile, read by the form (consent wording) and by the
-        # page, and its opening hours; the open times: the specialists (none here, so
-        # no more).
-        with django_assert_num_queries(7):
+    # The form's choices (topics, bookable specialists, the ways of meeting they
+    # offer) and the clinic profile, read by the form (consent wording) and by the
+    # page, and its opening hours; the open times: the specialists (none here, so
+    # no more), and for the second visitor not even that: they are in the cache.
+    for budget in (7, 6):
+        with django_assert_num_queries(budget):
             pages.append(Client().get(BOOK_URL + "?topic=anxiety").content.decode())
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1] for page in pages]
     keys = [re.search(r'name="submission_key" value="([^"]+)"', page)[1] for page in pages]
@@ -614,17 +614,24 @@ def test_open_times_query_budgets_do_not_grow_with_appointments(
     # link, and one to see whether this visit of the form has sent a request already.
     with django_assert_num_queries(12):
         client.get(BOOK_URL)
+    # Again: the open times come from the cache (six fewer), and this visit's key,
+    # in its cookie now, is looked up (one more).
+    with django_assert_num_queries(7):
+        client.get(BOOK_URL)
     with django_assert_num_queries(14):
         client.get(f"{BOOK_URL}?specialist={specialists[0].slug}")
-    # The fragment: the profile (for every template) and the six of availability.open_times;
-    # one more to find the specialist chosen.
+    # The fragment: the profile (for every template) and the six of
+    # availability.open_times, then from the cache the profile alone; one more to
+    # find the specialist chosen.
     with django_assert_num_queries(7):
+        client.post("/book/times/", {"mode": "video"})
+    with django_assert_num_queries(1):
         client.post("/book/times/", {"mode": "video"})
     with django_assert_num_queries(8):
         client.post("/book/times/", {"mode": "video", "specialist": specialists[0].slug})
-    # The no-JavaScript step: the page with a specialist chosen.
+    # The no-JavaScript step: the page with a specialist chosen (its times cached).
     data = form_data(show_times="1", preferred_specialist=specialists[0].slug)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(7):
         assert client.post(BOOK_URL, data).status_code == 200
     # Sending with a time: the form's checks, then one transaction: the holds' lock,
     # this contact's other holds, the request, the specialist's lock, the time checked
@@ -698,3 +705,40 @@ def test_the_choices_a_browser_might_restore_are_not_restored_after_back(client,
     for name in ["mode", "preferred_specialist", "slot", "no_time_suits"]:
         for tag in re.findall(rf'<(?:input|select)[^>]*name="{name}"[^>]*>', html):
             assert 'autocomplete="off"' in tag, tag
+
+
+def test_the_form_shows_the_first_days_and_the_rest_on_request(client, clinic_profile, settings):
+    settings.BOOKING_DAYS_SHOWN = 3
+    from bookings import availability
+
+    specialist = specialist_working_every_day()
+    days = len(availability.open_times("video", specialist))
+    assert days > 3
+    html = client.get(f"{BOOK_URL}?specialist={specialist.slug}").content.decode()
+    assert html.count('class="open-times__day"') == 3
+    assert f"Show {days - 3} more days" in html and 'id="later-times"' not in html
+    # Without scripts: the button sends the form's show_times step, which shows them all.
+    data = form_data(show_times="all", preferred_specialist=specialist.slug, mode="video")
+    html = client.post(BOOK_URL, data).content.decode()
+    assert html.count('class="open-times__day"') == days and "more days" not in html
+    assert re.search(r'<details class="open-times__day" open id="later-times">', html)
+    # With scripts: the fragment, all days.
+    fragment = client.post(
+        "/book/times/", {"mode": "video", "specialist": specialist.slug, "all_days": "on"}
+    ).content.decode()
+    assert fragment.count('class="open-times__day"') == days
+    first = client.post("/book/times/", {"mode": "video", "specialist": specialist.slug}).content.decode()
+    assert first.count('class="open-times__day"') == 3 and "data-more-times hidden" in first
+
+
+def test_a_chosen_time_on_a_later_day_stays_in_view(client, clinic_profile, settings):
+    from bookings import availability
+
+    settings.BOOKING_DAYS_SHOWN = 3
+    specialist = specialist_working_every_day()
+    days = availability.open_times("video", specialist)
+    later = days[5][1][0]
+    data = form_data(slot=later.key, preferred_specialist=specialist.slug, mode="video", name="")
+    html = client.post(BOOK_URL, data).content.decode()  # sent with a field missing
+    assert f'value="{later.key}" id="slot-{later.key}" autocomplete="off" checked' in html
+    assert html.count('class="open-times__day"') == len(days)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from bookings import availability
 from bookings.models import ConsultationRequest
-from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import (
     ArticleFactory,
     ConsultationRequestFactory,
@@ -311,3 +311,48 @@ def test_back_then_send_again_books_once_and_the_page_agrees_with_itself(page):
     screenshot(page, "booking-thanks-sent-again")
     assert ConsultationRequest.objects.count() == 1
     assert ConsultationRequest.objects.get().appointments.get().specialist == meera
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_later_days_come_on_request_and_a_later_time_can_be_booked(browser, live_server, javascript):
+    meera = specialist_working_every_day(name="Dr Meera Kapoor")
+    days = availability.open_times("in_clinic", meera)
+    later = days[5][1][0]
+    name = "js" if javascript else "nojs"
+    context = browser.new_context(viewport=PHONE, base_url=live_server.url, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(f"/book/?specialist={meera.slug}")
+        times = page.locator("[data-open-times]")
+        expect(times.locator("details.open-times__day")).to_have_count(3)
+        more = page.get_by_role("button", name=f"Show {len(days) - 3} more days")
+        expect(more).to_be_visible()
+        page.locator("#open-times").screenshot(
+            path=str(ARTIFACTS / f"booking-form-first-days-{name}-phone.png")
+        )
+        page.get_by_label("Yes", exact=True).check()
+        page.get_by_label("Myself (I am 18 or older)").check()
+        fill_about_you(page)
+        more.click()
+        expect(times.locator("details.open-times__day")).to_have_count(len(days))
+        expect(more).to_have_count(0)
+        # The first of the later days is open, and (with the script) has the focus.
+        later_days = page.locator("#later-times")
+        expect(later_days).to_have_attribute("open", "")
+        if javascript:
+            expect(later_days.locator("summary")).to_be_focused()
+            check_axe(page, "booking form with all days")
+        else:
+            assert page.get_by_label("Your name").input_value() == "Priya"
+            check_axe_without_javascript(
+                browser, live_server, page, "booking form with all days, no JavaScript"
+            )
+        screenshot(page, f"booking-form-all-days-{name}-phone")
+        page.locator(f"details:has(label[for='slot-{later.key}'])").evaluate("d => d.open = true")
+        times.locator(f"label[for='slot-{later.key}']").click()
+        page.get_by_role("button", name="Send my request").click()
+        page.wait_for_url("**/book/thanks/**")
+        assert ConsultationRequest.objects.get().appointments.get().start == later.start
+    finally:
+        context.close()
