@@ -37,6 +37,7 @@ TARGETS = {
     "article_uncached": 0.25,
     "article_list": 0.75,
     "home": 0.75,
+    "booking_form": 0.25,
     "booking_post": 0.1,
     "nginx: article": 0.8,
 }
