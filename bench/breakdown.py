@@ -10,7 +10,9 @@ Prints milliseconds per request, each the median of several rounds:
 - a valid booking POST as a whole, and how long its transaction holds the
   database (on SQLite, the one write lock every worker waits for);
 - the open times of 20 specialists over 14 days ("no preference"), with a year
-  of appointments on the books (added in a transaction that is rolled back).
+  of appointments on the books (added in a transaction that is rolled back),
+  computed afresh (the schedule just changed) and read from the cache;
+- the booking form GET as a whole, and the part its template takes.
 """
 
 import io
@@ -207,16 +209,52 @@ def open_times_with_a_year():
         for specialist in specialists:
             services.give_clinic_hours(specialist)
         count = a_year_of_appointments(specialists)
+        availability.schedule_changed()  # bulk_create sends no signal
         with CaptureQueriesContext(connection) as captured:
             availability.open_times(Mode.VIDEO)
-        rounds = []
-        for _ in range(OPEN_TIMES_ROUNDS):
-            started = time.perf_counter()
-            for _ in range(OPEN_TIMES_PER_ROUND):
-                availability.open_times(Mode.VIDEO)
-            rounds.append((time.perf_counter() - started) / OPEN_TIMES_PER_ROUND)
+
+        def afresh():
+            availability.schedule_changed()
+            availability.open_times(Mode.VIDEO)
+
+        figures = []
+        for step in (afresh, lambda: availability.open_times(Mode.VIDEO)):
+            rounds = []
+            for _ in range(OPEN_TIMES_ROUNDS):
+                started = time.perf_counter()
+                for _ in range(OPEN_TIMES_PER_ROUND):
+                    step()
+                rounds.append((time.perf_counter() - started) / OPEN_TIMES_PER_ROUND)
+            figures.append(median_ms(rounds))
         transaction.set_rollback(True)
-    return median_ms(rounds), len(captured), count, len(specialists)
+    return *figures, len(captured), count, len(specialists)
+
+
+def booking_form(app, path):
+    """The form GET, and how much of it is its template's rendering."""
+    from django.template.response import SimpleTemplateResponse
+
+    def get():
+        status = call(app, base_environ("GET", path))
+        assert status == 200, status
+
+    rendering = []
+    original = SimpleTemplateResponse.render
+
+    def timed_render(response):
+        started = time.perf_counter()
+        result = original(response)
+        rendering.append(time.perf_counter() - started)
+        return result
+
+    for _ in range(20):
+        get()
+    SimpleTemplateResponse.render = timed_render
+    try:
+        whole_rounds = timed_rounds(get)
+    finally:
+        SimpleTemplateResponse.render = original
+    return median_ms(whole_rounds), statistics.median(rendering) * 1000
 
 
 def main(info_path):
@@ -230,14 +268,19 @@ def main(info_path):
         posts = posts_file.read().splitlines()
     article_ms, article_parts = article(app, path, slug)
     post_ms, transaction_ms = booking_post(app, posts)
-    open_ms, open_queries, appointments, specialists = open_times_with_a_year()
+    form_ms, form_template_ms = booking_form(app, info["paths"]["booking_form"])
+    open_ms, cached_ms, open_queries, appointments, specialists = open_times_with_a_year()
     print(f"In-process milliseconds per request (median of {ROUNDS} rounds of {PER_ROUND}), page cache off:")
     parts = ", ".join(f"{name} {ms:.2f}" for name, ms in article_parts.items())
     print(f"  article page     {article_ms:.2f}  ({parts}; the rest is middleware and WSGI)")
     print(f"  booking POST     {post_ms:.2f}  (its transaction holds the database for {transaction_ms:.2f})")
     print(
+        f"  booking form     {form_ms:.2f}  (its template {form_template_ms:.2f}; open times from the cache)"
+    )
+    print(
         f"  open times       {open_ms:.2f}  ({specialists} specialists, 14 days, no preference, "
-        f"{open_queries} queries; {appointments:,} appointments on the books over a year)"
+        f"{open_queries} queries; {appointments:,} appointments on the books over a year); "
+        f"from the cache {cached_ms:.2f}, {open_ms / cached_ms:.0f} times faster"
     )
 
 

@@ -19,7 +19,7 @@ from clinic.models import ClinicProfile, Specialist
 
 from . import availability
 from .models import ConsultationRequest, DayPart, Mode, window_start
-from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, AgeStatement, SafeNow
+from .models.requests import CAMPAIGN_FIELDS, CONTACT_CHANNELS, WINDOWS, SafeNow, WhoFor
 
 SUBMISSION_SALT = "bookings.submission-key"
 SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
@@ -138,7 +138,7 @@ class ConsultationRequestForm(forms.ModelForm):
     # The order of the page (and of its summary of errors): safety first, then the time.
     field_order = [
         "safe_now",
-        "age_statement",
+        "who_for",
         "mode",
         "preferred_specialist",
         "slot",
@@ -149,24 +149,24 @@ class ConsultationRequestForm(forms.ModelForm):
         "phone",
         "contact_channels",
         "discreet",
-        "language",
+        "spoken_language",
         "concern",
         "message",
     ]
 
     class Meta:
         model = ConsultationRequest
-        fields = ["name", "email", "phone", "discreet", "language", "age_statement", "safe_now"]
+        fields = ["name", "email", "phone", "discreet", "spoken_language", "who_for", "safe_now"]
         labels = {
             "name": _("Your name"),
             "discreet": _("Discreet messages only"),
-            "language": _("Preferred language"),
+            "spoken_language": _("Preferred language"),
             "email": _("Email address"),
             "message": _("Anything you would like us to know (optional)"),
             "mode": _("How would you like to meet?"),
             **{f"window{n}_date": _("Date") for n in WINDOWS},
             **{f"window{n}_part": _("Time of day") for n in WINDOWS},
-            "age_statement": _("Who is the consultation for?"),
+            "who_for": _("Who is the consultation for?"),
             "safe_now": _("Are you safe right now?"),
         }
         help_texts = {
@@ -181,7 +181,7 @@ class ConsultationRequestForm(forms.ModelForm):
         widgets = {
             "message": forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
             "mode": forms.RadioSelect,
-            "age_statement": forms.RadioSelect,
+            "who_for": forms.RadioSelect,
             "safe_now": forms.RadioSelect,
             **{f"window{n}_date": forms.DateInput(attrs={"type": "date"}) for n in WINDOWS},
         }
@@ -194,7 +194,7 @@ class ConsultationRequestForm(forms.ModelForm):
             **{f"window{n}_date": {"invalid": DATE_INVALID} for n in WINDOWS},
             "window1_date": {"required": _("Please choose a date that suits you."), "invalid": DATE_INVALID},
             "window1_part": {"required": _("Please choose a time of day.")},
-            "age_statement": {"required": _("Please tell us who the consultation is for.")},
+            "who_for": {"required": _("Please tell us who the consultation is for.")},
             "safe_now": {"required": _("Please answer this question; it helps us reach you in time.")},
         }
 
@@ -235,7 +235,7 @@ class ConsultationRequestForm(forms.ModelForm):
         for name in ["mode", "preferred_specialist", "no_time_suits"]:
             fields[name].widget.attrs["autocomplete"] = "off"
         fields["safe_now"].choices = SafeNow.choices
-        fields["age_statement"].choices = AgeStatement.choices
+        fields["who_for"].choices = WhoFor.choices
         for name in CAMPAIGN_FIELDS:
             fields[name] = QuietHiddenField()
         for n in WINDOWS:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 
 def reply_text(consultation, clinic):
-    with translation.override(consultation.language):
+    with translation.override(consultation.spoken_language):
         if consultation.discreet:
             # Names neither the clinic nor a health matter.
             return gettext(

@@ -72,7 +72,7 @@ def submit_request(consultation, *, automated=False, slot=None, address_may_hold
     is told, but the address typed gets nothing."""
     consultation.consent_notice_version = ClinicProfile.load().privacy_notice_version
     # The page's language (/hi/book/ or /book/): the notice they read, and their emails.
-    consultation.site_language = translation.get_language() or settings.LANGUAGE_CODE
+    consultation.page_language = translation.get_language() or settings.LANGUAGE_CODE
     consultation.consented_at = timezone.now()
     consultation.urgent = consultation.safe_now == SafeNow.NO
     if automated and not consultation.urgent:

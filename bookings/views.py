@@ -26,7 +26,7 @@ from clinic.net import client_ip
 from . import availability, services, tokens
 from .forms import SUBMISSION_SALT, ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import Appointment, ConsultationRequest, Mode
-from .models.requests import SafeNow
+from .models.requests import Language, SafeNow
 
 Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
@@ -119,8 +119,10 @@ class BookView(FormView):
         initial = ConsultationRequestForm.initial_from_query(self.request.GET)
         if getattr(self, "visit_key", None):
             initial["submission_key"] = self.visit_key
-        if translation.get_language() == "hi":
-            initial.setdefault("language", "hi")  # someone booking in Hindi likely wants to talk in it
+        page_language = translation.get_language()
+        if page_language != settings.LANGUAGE_CODE and page_language in Language.values:
+            # Someone booking on the Hindi pages likely wants to talk in Hindi.
+            initial.setdefault("spoken_language", page_language)
         return initial
 
     def get_context_data(self, **kwargs):

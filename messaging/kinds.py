@@ -28,7 +28,7 @@ class MessageKind:
     template = ""
 
     def language(self, message):
-        return message.consultation.site_language
+        return message.consultation.page_language
 
     def wanted(self, message):
         return not message.consultation.erased_at
@@ -134,7 +134,7 @@ class ToClinic(MessageKind):
     """Reception's own notices: in English, to the clinic inbox, with a link to the request."""
 
     def language(self, message):
-        return "en"
+        return settings.LANGUAGE_CODE
 
     def wanted(self, message):
         return True

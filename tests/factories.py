@@ -105,7 +105,7 @@ class ConsultationRequestFactory(factory.django.DjangoModelFactory):
     mode = "in_clinic"
     window1_date = factory.LazyFunction(next_open_day)
     window1_part = "morning"
-    age_statement = "adult"
+    who_for = "adult"
     safe_now = "yes"
     urgent = factory.LazyAttribute(lambda o: o.safe_now == "no")
     consent_notice_version = "2026-11-01"

@@ -192,8 +192,8 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
                     "phone",
                     "contact_channels_display",
                     "discreet",
-                    "age_statement",
-                    "language",
+                    "who_for",
+                    "spoken_language",
                 ]
             },
         ),
@@ -207,7 +207,7 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
             {
                 "fields": [
                     "consent_notice_version",
-                    "site_language",
+                    "page_language",
                     "consented_at",
                     "source_article",
                     "campaign",
@@ -413,7 +413,7 @@ CSV_COLUMNS = [
     "mode",
     "preferred specialist",
     "preferred times",
-    "language",
+    "spoken_language",
     "assigned to",
     "source article",
 ]
@@ -430,13 +430,13 @@ def csv_row(obj):
         str(obj.phone),
         obj.contact_channels_display,
         "yes" if obj.discreet else "no",
-        obj.get_age_statement_display(),
+        obj.get_who_for_display(),
         obj.concern_display,
         obj.message,
         obj.get_mode_display(),
         obj.preferred_specialist.name if obj.preferred_specialist_id else "No preference",
         "; ".join(f"{day:%Y-%m-%d} {part}" for day, part in obj.preferred_windows),
-        obj.get_language_display(),
+        obj.get_spoken_language_display(),
         obj.assigned_to.get_username() if obj.assigned_to_id else "",
         obj.source_article.title if obj.source_article_id else "",
     ]

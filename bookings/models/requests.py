@@ -77,9 +77,6 @@ class WhoFor(models.TextChoices):
     GUARDIAN = "guardian", _("Someone else, as their parent or guardian")
 
 
-AgeStatement = WhoFor  # its earlier name
-
-
 class SafeNow(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
@@ -260,10 +257,11 @@ class ConsultationRequest(models.Model):
     window2_part = models.CharField("second choice: time", max_length=10, choices=DayPart, blank=True)
     window3_date = models.DateField("third choice: date", null=True, blank=True)
     window3_part = models.CharField("third choice: time", max_length=10, choices=DayPart, blank=True)
-    language = models.CharField(
+    # The visitor's: the language they would like to talk in.
+    spoken_language = models.CharField(
         "preferred language", max_length=2, choices=Language, default=Language.ENGLISH
     )
-    age_statement = models.CharField("who for", max_length=10, choices=WhoFor)
+    who_for = models.CharField("who for", max_length=10, choices=WhoFor)
     safe_now = models.CharField("safe right now?", max_length=3, choices=SafeNow)
     urgent = models.BooleanField(default=False, help_text="Set when the visitor said they are not safe.")
     possibly_automated = models.BooleanField(
@@ -284,13 +282,13 @@ class ConsultationRequest(models.Model):
         "they are handled together, on that request's page.",
     )
 
-    # The language of the pages the visitor booked on: the privacy notice they
-    # read and consented to, and every email and calendar file they get.
-    site_language = models.CharField(
-        "language of the site (notice shown, emails sent)",
+    # The page's: the language of the pages the visitor booked on (the privacy
+    # notice they read and consented to, and every message and calendar file they get).
+    page_language = models.CharField(
+        "language of the pages (notice shown, messages sent)",
         max_length=5,
         choices=settings.LANGUAGES,
-        default="en",
+        default=settings.LANGUAGE_CODE,
     )
     consent_notice_version = models.CharField("privacy notice version agreed to", max_length=20)
     consented_at = models.DateTimeField("consent given at")

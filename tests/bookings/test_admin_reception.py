@@ -86,7 +86,7 @@ def test_reply_is_written_in_the_visitors_language():
     from bookings.replies import reply_text
     from clinic.models import ClinicProfile
 
-    consultation = ConsultationRequestFactory.build(language="en", discreet=True, reference="ABCDEFGH")
+    consultation = ConsultationRequestFactory.build(spoken_language="en", discreet=True, reference="ABCDEFGH")
     assert "ABCDEFGH" in reply_text(consultation, ClinicProfile.load())
 
 

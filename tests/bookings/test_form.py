@@ -330,8 +330,8 @@ def closed_day():
             "window2_date",
             "chosen this day and time already",
         ),
-        ({"language": "xx"}, "language", "Select a valid choice"),
-        ({"age_statement": None}, "age_statement", "who the consultation is for"),
+        ({"spoken_language": "xx"}, "spoken_language", "Select a valid choice"),
+        ({"who_for": None}, "who_for", "who the consultation is for"),
         ({"safe_now": None}, "safe_now", "Please answer this question"),
         ({"safe_now": "maybe"}, "safe_now", "Select a valid choice"),
         ({"consent": None}, "consent", "Please tick the box"),
@@ -562,14 +562,14 @@ def test_a_time_with_another_specialist_or_a_made_up_key_is_refused_beside_the_t
 def test_who_the_consultation_is_for(client, clinic_profile, who, label):
     html = client.get(BOOK_URL).content.decode()
     assert "Who is the consultation for?" in html and label in html
-    thanks_url_of(client.post(BOOK_URL, form_data(age_statement=who)))
-    assert ConsultationRequest.objects.get().age_statement == who
+    thanks_url_of(client.post(BOOK_URL, form_data(who_for=who)))
+    assert ConsultationRequest.objects.get().who_for == who
 
 
 def test_the_safety_question_comes_first(client, clinic_profile):
     specialist_working_every_day()
     html = client.get(BOOK_URL).content.decode().split("<form")[1]
-    order = [html.index(f'name="{name}"') for name in ("safe_now", "age_statement", "mode", "slot", "name")]
+    order = [html.index(f'name="{name}"') for name in ("safe_now", "who_for", "mode", "slot", "name")]
     assert order == sorted(order)
 
 

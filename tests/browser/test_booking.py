@@ -83,7 +83,7 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
     expect(page.get_by_role("heading", name="Thank you, we have your request")).to_be_visible()
     assert page.locator("[data-reference]").inner_text() == consultation.reference
     assert consultation.source_article == article and consultation.concern == topic
-    assert consultation.name == "Priya 🙂" and consultation.age_statement == "couple"
+    assert consultation.name == "Priya 🙂" and consultation.who_for == "couple"
     appointment = consultation.appointments.get()
     assert (appointment.start, appointment.specialist, appointment.status) == (slot.start, meera, "held")
     expect(page.locator("[data-held-time]").get_by_text("Awaiting confirmation", exact=True)).to_be_visible()

@@ -79,7 +79,7 @@ def test_a_visitor_books_entirely_in_hindi(page, viewport_name, viewport):
     page.wait_for_url("**/hi/book/thanks/**")
     expect(page.get_by_role("heading", name="धन्यवाद, आपका अनुरोध हमें मिल गया है")).to_be_visible()
     consultation = ConsultationRequest.objects.get()
-    assert consultation.site_language == "hi" and consultation.language == "hi"
+    assert consultation.page_language == "hi" and consultation.spoken_language == "hi"
     assert_no_english(page.inner_text("body"), [*names, consultation.reference], "the Hindi thank-you page")
     check_axe(page, f"Hindi thank-you page at {viewport_name}")
     fits(page, viewport)

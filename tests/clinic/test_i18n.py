@@ -81,13 +81,13 @@ def test_error_pages_speak_the_pages_language(client, clinic_profile):
 
 
 def test_a_booking_in_hindi_is_answered_in_hindi(client, clinic_profile):
-    data = form_data(name="प्रिया शर्मा", language="hi")
+    data = form_data(name="प्रिया शर्मा", spoken_language="hi")
     response = client.post("/hi/book/", data)
     assert response.status_code == 302 and response["Location"].startswith("/hi/book/thanks/")
     thanks = client.get(response["Location"]).content.decode()
     assert "धन्यवाद, आपका अनुरोध हमें मिल गया है" in thanks
     consultation = ConsultationRequest.objects.get()
-    assert consultation.site_language == "hi"
+    assert consultation.page_language == "hi"
     assert consultation.consent_notice_version == clinic_profile.privacy_notice_version
     run_worker()
     acknowledgement = next(m for m in mail.outbox if m.to == ["priya@example.com"])
@@ -104,7 +104,7 @@ def test_a_booking_in_hindi_is_answered_in_hindi(client, clinic_profile):
 
 
 def test_the_appointment_email_and_calendar_file_follow_the_booking_language(client, clinic_profile):
-    client.post("/hi/book/", form_data(language="hi"))
+    client.post("/hi/book/", form_data(spoken_language="hi"))
     consultation = ConsultationRequest.objects.get()
     specialist = specialist_working_every_day(name="Dr Asha Mehta")
     start = clinic_time(days_ahead=3)

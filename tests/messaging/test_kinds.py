@@ -25,7 +25,7 @@ class RecordingChannel:
 
 @pytest.fixture
 def confirmed(clinic_profile):
-    consultation = ConsultationRequestFactory(name="Meera", email="meera@example.com", site_language="hi")
+    consultation = ConsultationRequestFactory(name="Meera", email="meera@example.com", page_language="hi")
     return services.schedule_appointment(
         consultation, specialist=specialist_working_every_day(), start=clinic_time(hour=11)
     )
@@ -34,8 +34,8 @@ def confirmed(clinic_profile):
 @pytest.mark.parametrize("language", ["en", "hi"])
 def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
     consultation = confirmed.consultation
-    consultation.site_language = language
-    consultation.save(update_fields=["site_language"])
+    consultation.page_language = language
+    consultation.save(update_fields=["page_language"])
     OutgoingMessage.objects.all().delete()
     mail.outbox.clear()
     for kind in kinds.KINDS.values():
