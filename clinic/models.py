@@ -116,7 +116,7 @@ class ClinicProfile(models.Model):
         profile, created = cls.objects.get_or_create(pk=1)
         if created:
             OpeningHours.objects.bulk_create(
-                OpeningHours(clinic=profile, weekday=weekday, opens=opens, closes=closes)
+                OpeningHours(clinic=profile, weekday=weekday, start=opens, end=closes)
                 for weekday, opens, closes in DEFAULT_HOURS
             )
         return profile
@@ -149,35 +149,46 @@ class ClinicProfile(models.Model):
         return [self.street_address, f"{self.locality}, {self.region} {self.postal_code}"]
 
 
-class OpeningHours(models.Model):
-    """One range of a usual week, clinic time; a lunch break is a gap between two."""
+class WeeklyHours(models.Model):
+    """One block of a usual week, clinic time; a lunch break is a gap between two."""
 
-    clinic = models.ForeignKey(
-        ClinicProfile, on_delete=models.CASCADE, default=1, editable=False, related_name="hours"
-    )
     weekday = models.PositiveSmallIntegerField(choices=Weekday)
-    opens = models.TimeField(help_text="Clinic time (India Standard Time).")
-    closes = models.TimeField()
+    start = models.TimeField(help_text="Clinic time (India Standard Time).")
+    end = models.TimeField(help_text="Clinic time; the last appointment must end by then.")
 
     class Meta:
-        ordering = ["weekday", "opens"]
-        verbose_name = "opening hours"
-        verbose_name_plural = "opening hours"
+        abstract = True
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(closes__gt=models.F("opens")),
-                name="clinic_opening_hours_close_after_open",
-                violation_error_message="The clinic must close after it opens.",
+                condition=models.Q(end__gt=models.F("start")),
+                name="%(app_label)s_%(class)s_end_after_start",
+                violation_error_message="The hours must end after they start.",
             ),
             models.CheckConstraint(
                 condition=models.Q(weekday__gte=0, weekday__lte=6),
-                name="clinic_opening_hours_weekday_valid",
+                name="%(app_label)s_%(class)s_weekday_valid",
                 violation_error_message="Unknown weekday.",
             ),
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+class OpeningHours(WeeklyHours):
+    """The clinic's: what visitors are shown (the contact page, search engines)
+    and what a new specialist's working hours start as. A model apart from
+    bookings.WorkingHours, which say when each specialist can be booked, so the
+    public hours do not change with who works which day."""
+
+    clinic = models.ForeignKey(
+        ClinicProfile, on_delete=models.CASCADE, default=1, editable=False, related_name="hours"
+    )
+
+    class Meta(WeeklyHours.Meta):
+        ordering = ["weekday", "start"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
 
     def get_absolute_url(self):
         return reverse("admin:clinic_clinicprofile_change", args=[self.clinic_id])
@@ -185,7 +196,7 @@ class OpeningHours(models.Model):
     @classmethod
     def week(cls):
         """[(weekday, opens, closes), ...]"""
-        return list(cls.objects.values_list("weekday", "opens", "closes"))
+        return list(cls.objects.values_list("weekday", "start", "end"))
 
 
 class Holiday(models.Model):

@@ -3,36 +3,18 @@
 from django.db import models
 from django.urls import reverse
 
-from clinic.models import Specialist, Weekday
+from clinic.models import Specialist, WeeklyHours
 
 
-class WorkingHours(models.Model):
-    """One block of a usual week, clinic time; a lunch break is a gap between two."""
+class WorkingHours(WeeklyHours):
+    """When a specialist can be booked (clinic.OpeningHours says why the two are apart)."""
 
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday)
-    start = models.TimeField(help_text="Clinic time (India Standard Time).")
-    end = models.TimeField(help_text="Clinic time; the last appointment must end by then.")
 
-    class Meta:
+    class Meta(WeeklyHours.Meta):
         ordering = ["specialist", "weekday", "start"]
         verbose_name = "working hours"
         verbose_name_plural = "working hours"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__gt=models.F("start")),
-                name="bookings_working_hours_end_after_start",
-                violation_error_message="Working hours must end after they start.",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(weekday__gte=0, weekday__lte=6),
-                name="bookings_working_hours_weekday_valid",
-                violation_error_message="Unknown weekday.",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
 
     def get_absolute_url(self):
         return reverse("admin:clinic_specialist_change", args=[self.specialist_id])

@@ -43,7 +43,7 @@ def test_the_weekdays_are_kept_and_nonsense_gives_the_default():
 def set_week(rows):
     OpeningHours.objects.all().delete()
     OpeningHours.objects.bulk_create(
-        OpeningHours(weekday=day, opens=time(*opens), closes=time(*closes)) for day, opens, closes in rows
+        OpeningHours(weekday=day, start=time(*opens), end=time(*closes)) for day, opens, closes in rows
     )
 
 
