@@ -37,7 +37,10 @@ def groups():
 
     # Transactional tests empty the database, groups from migrations included.
     importlib.import_module("bookings.migrations.0002_staff_groups").create_groups(apps, None)
-    importlib.import_module("bookings.migrations.0006_reception_sees_outgoing_email").grant(apps, None)
+    reception_group = apps.get_model("auth", "Group").objects.get(name="Reception")
+    reception_group.permissions.add(
+        apps.get_model("auth", "Permission").objects.get(codename="view_outgoingmessage")
+    )
     importlib.import_module("bookings.migrations.0011_clinicians_group").create_group(apps, None)
 
 
