@@ -209,7 +209,7 @@ def _hold(consultation, slot):
     )
     _history(appointment, "Time chosen by the visitor", None)
     try:
-        _save_guarded(appointment, current.specialist, force_insert=True)
+        _save_guarded(appointment, force_insert=True)
     except ValidationError as exc:
         raise TimeTaken from exc
     return appointment
@@ -301,7 +301,7 @@ def move_by_visitor(appointment, slot):
     current.sequence += 1
     _history(current, "Moved by the visitor", None)
     try:
-        _save_guarded(current, new.specialist, update_fields=["specialist", "start", "end", "sequence"])
+        _save_guarded(current, update_fields=["specialist", "start", "end", "sequence"])
     except ValidationError as exc:
         raise TimeTaken from exc
     consultation = current.consultation
@@ -361,25 +361,25 @@ def _lock_calendar(specialist):
     Specialist.objects.select_for_update(no_key=True).filter(pk=specialist.pk).exists()
 
 
-def _check_mode(specialist, mode):
-    if not specialist.offers(mode):
+def _place(appointment, specialist, start, end, *, override_hours):
+    """Put the appointment at [start, end) with this specialist, when they offer
+    its mode and the time is free (availability.why_not_free), under their lock."""
+    if not specialist.offers(appointment.mode):
         offered = ", ".join(str(m.label).lower() for m in specialist.modes)
+        mode = Mode(appointment.mode).label.lower()
         raise ValidationError(
-            {
-                "mode": f"{specialist} does not offer this way of meeting ({Mode(mode).label.lower()}): only {offered}."
-            }
+            {"mode": f"{specialist} does not offer this way of meeting ({mode}): only {offered}."}
         )
-
-
-def _check_time(specialist, start, end, *, override_hours, exclude_pk=None):
+    _lock_calendar(specialist)
     problem = availability.why_not_free(
-        specialist, start, end, ignore=exclude_pk, override_hours=override_hours
+        specialist, start, end, ignore=appointment.pk, override_hours=override_hours
     )
     if problem:
         raise ValidationError({"start": problem})
+    appointment.specialist, appointment.start, appointment.end = specialist, start, end
 
 
-def _save_guarded(appointment, specialist, **save_kwargs):
+def _save_guarded(appointment, **save_kwargs):
     """The database's overlap guard, as the same friendly error."""
     try:
         with transaction.atomic():
@@ -388,8 +388,8 @@ def _save_guarded(appointment, specialist, **save_kwargs):
         # PostgreSQL may end two overlapping inserts with a deadlock (40P01).
         if isinstance(exc, OperationalError) and getattr(exc.__cause__, "sqlstate", None) != "40P01":
             raise
-        logger.info("Overlap guard refused an appointment for specialist %s", specialist.pk)
-        raise ValidationError({"start": availability.overlap_message(specialist)}) from exc
+        logger.info("Overlap guard refused an appointment for specialist %s", appointment.specialist_id)
+        raise ValidationError({"start": availability.overlap_message(appointment.specialist)}) from exc
 
 
 def _history(obj, reason, user):
@@ -404,15 +404,20 @@ def _move(appointment, state, reason, user, *, fields=()):
     lifecycle.check_move(appointment.status, state)
     appointment.status = state
     _history(appointment, reason, user)
-    appointment.save(update_fields=["status", *fields])
+    _save_guarded(appointment, update_fields=["status", *fields])
 
 
-def _locked(appointment):
-    return (
+def _locked(appointment, *, held=False):
+    current = (
         Appointment.objects.select_for_update()
         .select_related("consultation", "specialist")
         .get(pk=appointment.pk)
     )
+    if held and not current.is_held:
+        raise ValidationError(
+            f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
+        )
+    return current
 
 
 def _scheduled(appointment, user):
@@ -440,23 +445,17 @@ def schedule_appointment(
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     if not consultation.can_be_scheduled:
         raise ValidationError({"request": consultation.why_not_schedulable()})
-    mode = mode or consultation.mode
-    _check_mode(specialist, mode)
-    end = start + (duration or specialist.length_for(mode))
-    _lock_calendar(specialist)
-    _check_time(specialist, start, end, override_hours=override_hours)
     appointment = Appointment(
         consultation=consultation,
-        specialist=specialist,
-        start=start,
-        end=end,
-        mode=mode,
+        mode=mode or consultation.mode,
         status=AppointmentStatus.CONFIRMED,
         location=location,
         video_link=video_link,
     )
+    end = start + (duration or specialist.length_for(appointment.mode))
+    _place(appointment, specialist, start, end, override_hours=override_hours)
     _history(appointment, "Scheduled", user)
-    _save_guarded(appointment, specialist, force_insert=True)
+    _save_guarded(appointment, force_insert=True)
     _scheduled(appointment, user)
     logger.info("Appointment %s scheduled for request %s", appointment.pk, consultation.reference)
     return appointment
@@ -480,20 +479,16 @@ def reschedule_appointment(
     if not current.is_confirmed:
         raise ValidationError("Only a confirmed appointment can be rescheduled.")
     specialist = specialist or current.specialist
-    _check_mode(specialist, mode or current.mode)
-    duration = duration or current.duration
-    end = start + duration
+    end = start + (duration or current.duration)
     moved = (start, end, specialist.pk) != (current.start, current.end, current.specialist_id)
-    if moved:
-        _lock_calendar(specialist)
-        _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)
-    current.specialist, current.start, current.end = specialist, start, end
     for name, value in [("mode", mode), ("location", location), ("video_link", video_link)]:
         if value is not None:
             setattr(current, name, value)
+    # A time kept as it was is not checked against the hours again (it may have been an override).
+    _place(current, specialist, start, end, override_hours=override_hours or not moved)
     current.sequence += 1
     _history(current, "Rescheduled" if moved else "Details changed", user)
-    _save_guarded(current, specialist)
+    _save_guarded(current)
     outbox.queue(kinds.Moved, current.consultation, appointment=current)
     logger.info("Appointment %s rescheduled", current.pk)
     return current
@@ -512,33 +507,26 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     was_confirmed = current.is_confirmed
     current.cancellation_reason = reason[:500]
     current.sequence += 1
-    _move(
-        current,
-        AppointmentStatus.CANCELLED,
-        "Cancelled by the visitor" if by_visitor else "Cancelled",
-        user,
-        fields=["cancellation_reason", "sequence"],
-    )
+    by = "Cancelled by the visitor" if by_visitor else "Cancelled"
+    _move(current, AppointmentStatus.CANCELLED, by, user, fields=["cancellation_reason", "sequence"])
     if was_confirmed:
         outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
-    if not by_visitor:
-        _back_to_waiting(current, user, reason)
+    consultation = current.consultation
+    if (
+        not by_visitor
+        and consultation.status == Status.SCHEDULED
+        and not consultation.appointments.current().exists()
+    ):
+        consultation.transition_to(Status.CONTACTED, user=user)
+        InternalNote.objects.create(
+            consultation=consultation,
+            author=user,
+            text=f"The appointment on {local_datetime(current.start)} was cancelled by the clinic"
+            + (f": {reason}" if reason else "")
+            + ". The request is waiting for a new time.",
+        )
     logger.info("Appointment %s cancelled", current.pk)
     return True
-
-
-def _back_to_waiting(appointment, user, reason):
-    consultation = appointment.consultation
-    if consultation.status != Status.SCHEDULED or consultation.appointments.current().exists():
-        return
-    consultation.transition_to(Status.CONTACTED, user=user)
-    InternalNote.objects.create(
-        consultation=consultation,
-        author=user,
-        text=f"The appointment on {local_datetime(appointment.start)} was cancelled by the clinic"
-        + (f": {reason}" if reason else "")
-        + ". The request is waiting for a new time.",
-    )
 
 
 @transaction.atomic
@@ -546,11 +534,7 @@ def confirm_hold(appointment, *, user, location=None, video_link=None):
     """Staff confirm the visitor's chosen time: the request is scheduled and the
     confirmation goes out with its calendar file. The place and video link are
     kept unless new ones are given."""
-    current = _locked(appointment)
-    if not current.is_held:
-        raise ValidationError(
-            f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
-        )
+    current = _locked(appointment, held=True)
     for name, value in [("location", location), ("video_link", video_link)]:
         if value is not None:
             setattr(current, name, value)
@@ -564,22 +548,15 @@ def confirm_hold(appointment, *, user, location=None, video_link=None):
 def offer_time(appointment, *, start, specialist=None, user, override_hours=False):
     """Staff offer another time for a hold: it moves there and is confirmed
     (its place and video link kept), and the visitor is emailed the confirmation."""
-    current = _locked(appointment)
-    if not current.is_held:
-        raise ValidationError(
-            f"This appointment is {current.get_status_display().lower()}, not awaiting confirmation."
-        )
+    current = _locked(appointment, held=True)
     specialist = specialist or current.specialist
-    _check_mode(specialist, current.mode)
     end = start + specialist.length_for(current.mode)
-    _lock_calendar(specialist)
-    _check_time(specialist, start, end, override_hours=override_hours, exclude_pk=current.pk)
-    lifecycle.check_move(current.status, AppointmentStatus.CONFIRMED)
-    current.specialist, current.start, current.end = specialist, start, end
-    current.status = AppointmentStatus.CONFIRMED
+    _place(current, specialist, start, end, override_hours=override_hours)
     current.sequence += 1
-    _history(current, "Another time offered and confirmed", user)
-    _save_guarded(current, specialist)
+    reason = "Another time offered and confirmed"
+    _move(
+        current, AppointmentStatus.CONFIRMED, reason, user, fields=["specialist", "start", "end", "sequence"]
+    )
     _scheduled(current, user)
     logger.info("Appointment %s moved and confirmed", current.pk)
     return current
