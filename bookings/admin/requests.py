@@ -48,29 +48,22 @@ class AssignedToMeFilter(admin.SimpleListFilter):
 class QueueFilter(admin.SimpleListFilter):
     title = "queue"
     parameter_name = "queue"
+    # value -> (label, the queryset method that gives it)
+    QUEUES = {
+        "awaiting": ("Awaiting first contact", "awaiting_contact"),
+        "urgent": ("Urgent and open", "urgent_open"),
+        "overdue": ("Waiting longer than {hours} hours", "overdue"),
+        "open": ("Open", "open"),
+        "changed": ("Changed by the visitor", "changed_by_visitor"),
+    }
 
     def lookups(self, request, model_admin):
         hours = ClinicProfile.load().response_time_hours
-        return [
-            ("awaiting", "Awaiting first contact"),
-            ("urgent", "Urgent and open"),
-            ("overdue", f"Waiting longer than {hours} hours"),
-            ("open", "Open"),
-            ("changed", "Changed by the visitor"),
-        ]
+        return [(value, label.format(hours=hours)) for value, (label, _method) in self.QUEUES.items()]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value == "awaiting":
-            return queryset.awaiting_contact()
-        if value == "urgent":
-            return queryset.urgent_open()
-        if value == "overdue":
-            return queryset.overdue()
-        if value == "open":
-            return queryset.open()
-        if value == "changed":
-            return queryset.changed_by_visitor()
+        if self.value() in self.QUEUES:
+            return getattr(queryset, self.QUEUES[self.value()][1])()
         return queryset
 
 
@@ -348,10 +341,10 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
         response["Cache-Control"] = "no-store"
         # Every cell quoted, so no separator inside a value starts a new cell.
         writer = csv.writer(response, quoting=csv.QUOTE_ALL)
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow([heading for heading, _value in CSV_COLUMNS])
         rows = queryset.select_related("concern", "preferred_specialist", "assigned_to", "source_article")
         for obj in rows:
-            writer.writerow([_csv_safe(value) for value in csv_row(obj)])
+            writer.writerow([_csv_safe(value(obj)) for _heading, value in CSV_COLUMNS])
         # Counts and who, never what: this line may end up in shared logs.
         logger.info("User %s exported %d consultation requests", request.user.pk, len(rows))
         return response
@@ -359,7 +352,7 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
 
 def request_summary(obj, request):
     """The top of the request's page: what was asked for, and the ways to reply."""
-    may_change = request.user.has_perm("bookings.change_appointment")
+    may_confirm = request.user.has_perm("bookings.change_appointment")
     appointments = [
         {
             "when": local_datetime(a.start),
@@ -371,7 +364,7 @@ def request_summary(obj, request):
         }
         for a in obj.appointments.select_related("specialist").occupying()
     ]
-    if not may_change:
+    if not may_confirm:
         for appointment in appointments:
             appointment["confirm_url"] = appointment["offer_url"] = ""
     can_schedule = request.user.has_perm("bookings.add_appointment") and obj.can_be_scheduled
@@ -397,49 +390,33 @@ def request_summary(obj, request):
     }
 
 
+# The CSV's columns: (heading, value of a request).
 CSV_COLUMNS = [
-    "reference",
-    "created",
-    "status",
-    "urgent",
-    "name",
-    "email",
-    "phone",
-    "contact by",
-    "discreet",
-    "age",
-    "help with",
-    "message",
-    "mode",
-    "preferred specialist",
-    "preferred times",
-    "spoken_language",
-    "assigned to",
-    "source article",
+    ("reference", lambda obj: obj.reference),
+    ("created", lambda obj: timezone.localtime(obj.created).isoformat(timespec="minutes")),
+    ("status", lambda obj: obj.get_status_display()),
+    ("urgent", lambda obj: "yes" if obj.urgent else "no"),
+    ("name", lambda obj: obj.name),
+    ("email", lambda obj: obj.email),
+    ("phone", lambda obj: str(obj.phone)),
+    ("contact by", lambda obj: obj.contact_channels_display),
+    ("discreet", lambda obj: "yes" if obj.discreet else "no"),
+    ("age", lambda obj: obj.get_who_for_display()),
+    ("help with", lambda obj: obj.concern_display),
+    ("message", lambda obj: obj.message),
+    ("mode", lambda obj: obj.get_mode_display()),
+    (
+        "preferred specialist",
+        lambda obj: obj.preferred_specialist.name if obj.preferred_specialist_id else "No preference",
+    ),
+    (
+        "preferred times",
+        lambda obj: "; ".join(f"{day:%Y-%m-%d} {part}" for day, part in obj.preferred_windows),
+    ),
+    ("spoken_language", lambda obj: obj.get_spoken_language_display()),
+    ("assigned to", lambda obj: obj.assigned_to.get_username() if obj.assigned_to_id else ""),
+    ("source article", lambda obj: obj.source_article.title if obj.source_article_id else ""),
 ]
-
-
-def csv_row(obj):
-    return [
-        obj.reference,
-        timezone.localtime(obj.created).isoformat(timespec="minutes"),
-        obj.get_status_display(),
-        "yes" if obj.urgent else "no",
-        obj.name,
-        obj.email,
-        str(obj.phone),
-        obj.contact_channels_display,
-        "yes" if obj.discreet else "no",
-        obj.get_who_for_display(),
-        obj.concern_display,
-        obj.message,
-        obj.get_mode_display(),
-        obj.preferred_specialist.name if obj.preferred_specialist_id else "No preference",
-        "; ".join(f"{day:%Y-%m-%d} {part}" for day, part in obj.preferred_windows),
-        obj.get_spoken_language_display(),
-        obj.assigned_to.get_username() if obj.assigned_to_id else "",
-        obj.source_article.title if obj.source_article_id else "",
-    ]
 
 
 # Against CSV injection (OWASP): a ' before = + - @ tab or CR at the start of a
