@@ -61,16 +61,12 @@ class AppointmentForm(forms.Form):
             widget.attrs["aria-label"] = label
 
     def service_options(self):
-        data = self.cleaned_data
-        return {
-            "specialist": data["specialist"],
-            "start": data["start"],
-            "duration": timedelta(minutes=data["duration"]),
-            "mode": data["mode"],
-            "location": data["location"],
-            "video_link": data["video_link"],
-            "override_hours": data["override_working_hours"],
-        }
+        """The form's fields as the service function's keyword arguments."""
+        options = {name: self.cleaned_data[name] for name in self.fields if name != "override_working_hours"}
+        options["override_hours"] = self.cleaned_data["override_working_hours"]
+        if "duration" in options:
+            options["duration"] = timedelta(minutes=options["duration"])
+        return options
 
     def add_service_error(self, error):
         """The service's errors beside the fields they are about."""
@@ -86,14 +82,6 @@ class OfferTimeForm(AppointmentForm):
         for name in ["duration", "mode", "location", "video_link"]:
             del self.fields[name]
 
-    def service_options(self):
-        data = self.cleaned_data
-        return {
-            "specialist": data["specialist"],
-            "start": data["start"],
-            "override_hours": data["override_working_hours"],
-        }
-
 
 @admin.register(Appointment)
 class AppointmentAdmin(VisibleOnlyAdmin):
@@ -105,21 +93,8 @@ class AppointmentAdmin(VisibleOnlyAdmin):
     list_select_related = ["consultation", "specialist"]
     date_hierarchy = "start"
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "consultation",
-                    "specialist",
-                    "start",
-                    "end",
-                    "mode",
-                    "location",
-                    "video_link",
-                    "next",
-                ]
-            },
-        ),
+        (None, {"fields": ["consultation", "specialist", "start", "end", "mode", "next"]}),
+        ("Place", {"fields": ["location", "video_link"]}),
         ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
     ]
     # The page and its history entries are records: nothing on them is a form field.

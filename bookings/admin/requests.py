@@ -174,43 +174,16 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
     object_history_list_template = "admin/bookings/consultationrequest/history_list.html"
     fieldsets = [
         ("Workflow", {"fields": ["status", "change_status_to", "assigned_to", "appointments"]}),
-        (
-            "Who",
-            {
-                "fields": [
-                    "reference",
-                    "created",
-                    "name",
-                    "email",
-                    "phone",
-                    "contact_channels_display",
-                    "discreet",
-                    "who_for",
-                    "spoken_language",
-                ]
-            },
-        ),
+        ("Who", {"fields": ["reference", "created", "name", "who_for", "spoken_language"]}),
+        ("Contact", {"fields": ["email", "phone", "contact_channels_display", "discreet"]}),
         ("Safety", {"fields": ["safe_now", "urgent", "possibly_automated", "repeat_of"]}),
         (
             "What they asked for",
             {"fields": ["concern", "message", "mode", "preferred_specialist", "preferred_times"]},
         ),
-        (
-            "Consent and source",
-            {
-                "fields": [
-                    "consent_notice_version",
-                    "page_language",
-                    "consented_at",
-                    "source_article",
-                    "campaign",
-                ]
-            },
-        ),
-        (
-            "Status times",
-            {"fields": [*STATUS_TIMES, "erased_at"], "classes": ["collapse"]},
-        ),
+        ("Consent", {"fields": ["consent_notice_version", "page_language", "consented_at"]}),
+        ("Source", {"fields": ["source_article", "campaign"]}),
+        ("Status times", {"fields": [*STATUS_TIMES, "erased_at"], "classes": ["collapse"]}),
     ]
 
     # Everything shown is read-only except the fields of the form.
