@@ -52,10 +52,6 @@ def week_start(day):
     return day - timedelta(days=day.weekday())
 
 
-def _at(day, moment):
-    return timezone.make_aware(datetime.combine(day, moment))
-
-
 def build_board(first, days, *, specialists=None, now=None):
     """[Day, ...] from `first` for `days` days, one Cell per active specialist;
     the free gaps come from the same Schedule as the visitors' open times."""
