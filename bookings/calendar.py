@@ -1,5 +1,8 @@
 """Calendar files (.ics) for appointments. The event names the clinic only:
-calendars are shared and shown on lock screens."""
+calendars are shared and shown on lock screens. The visitor's is an iTIP
+invitation (RFC 5546): REQUEST from the clinic as organizer to the visitor as
+attendee, then CANCEL, one UID with a rising SEQUENCE, so their calendar
+updates the one event."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -13,13 +16,17 @@ from .models import Mode
 PRODID = "-//Clinic website//Appointments//EN"
 
 
+def invitation_method(appointment):
+    return "CANCEL" if appointment.status == appointment.Status.CANCELLED else "REQUEST"
+
+
 def appointment_calendar(appointment, clinic):
-    cancelled = appointment.status == appointment.Status.CANCELLED
+    method = invitation_method(appointment)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("method", method)
 
     event = Event()
     event.add("uid", f"appointment-{appointment.pk}@{site_domain()}")
@@ -28,10 +35,15 @@ def appointment_calendar(appointment, clinic):
     event.add("dtstart", timezone.localtime(appointment.start))
     event.add("dtend", timezone.localtime(appointment.end))
     event.add("summary", _("Appointment at %(clinic)s") % {"clinic": clinic.name})
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("class", "PRIVATE")
     organizer = vCalAddress(f"mailto:{clinic.email}")
     organizer.params["cn"] = vText(clinic.name)
     event.add("organizer", organizer)
+    # No RSVP: the visitor answers reception, not the calendar.
+    attendee = vCalAddress(f"mailto:{appointment.consultation.email}")
+    attendee.params.update(role="REQ-PARTICIPANT", partstat="ACCEPTED", rsvp="FALSE")
+    event.add("attendee", attendee)
     if appointment.mode == Mode.IN_CLINIC:
         event.add("location", ", ".join([clinic.name, *clinic.address_lines]))
     elif appointment.mode == Mode.VIDEO:

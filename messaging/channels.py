@@ -33,12 +33,21 @@ class EmailChannel:
             text,
             to=kind.recipients(message, clinic),
             reply_to=kind.reply_to(clinic),
-            # Django's Message-ID names this machine (often "localhost"), which spam filters mark down.
-            headers={"Message-ID": make_msgid(domain=site_domain())},
+            headers={
+                # Django's Message-ID names this machine (often "localhost"), which spam filters mark down.
+                "Message-ID": make_msgid(domain=site_domain()),
+                # RFC 3834: no auto-replies or out-of-office answers to this.
+                "Auto-Submitted": "auto-generated",
+            },
         )
         email.attach_alternative(html, "text/html")
-        for attachment in kind.attachments(message, clinic):
-            email.attach(*attachment)
+        invitation = kind.invitation(message, clinic)
+        if invitation:
+            # As Google Calendar sends one: the alternative part is what mail apps act on
+            # (the parameter names the iTIP method), the attachment what others show.
+            method, ics = invitation
+            email.attach_alternative(ics.decode(), f"text/calendar; method={method}")
+            email.attach("appointment.ics", ics, "application/ics")
         return email
 
     def send(self, kind, message, clinic):

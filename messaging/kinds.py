@@ -45,8 +45,9 @@ class MessageKind:
     def context(self, message):
         return {"status_url": absolute_url(tokens.status_path(message.consultation))}
 
-    def attachments(self, message, clinic):
-        return []
+    def invitation(self, message, clinic):
+        """The calendar invitation it carries, (iTIP method, .ics bytes), or None."""
+        return None
 
 
 class ToVisitorAboutAppointment(MessageKind):
@@ -64,9 +65,9 @@ class ToVisitorAboutAppointment(MessageKind):
     def context(self, message):
         return {**super().context(message), **appointment_context(message.appointment)}
 
-    def attachments(self, message, clinic):
-        ics = calendar.appointment_calendar(message.appointment, clinic)
-        return [("appointment.ics", ics, "text/calendar")]
+    def invitation(self, message, clinic):
+        appointment = message.appointment
+        return calendar.invitation_method(appointment), calendar.appointment_calendar(appointment, clinic)
 
 
 class Acknowledgement(MessageKind):
@@ -113,8 +114,8 @@ class Reminder(ToVisitorAboutAppointment):
         # Not for a time it has been moved from.
         return super().wanted(message) and message.appointment.start == message.reminder_for
 
-    def attachments(self, message, clinic):
-        return []
+    def invitation(self, message, clinic):
+        return None
 
 
 class HoldReleased(MessageKind):

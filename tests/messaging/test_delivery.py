@@ -1,3 +1,4 @@
+import email
 import socket
 import time
 from datetime import timedelta
@@ -41,9 +42,18 @@ def appointment(clinic_profile):
 
 
 def calendar_of(message):
+    """The invitation as a mail app reads it: a text/calendar part beside the
+    body naming its iTIP method, and the same file attached."""
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    (alternative,) = [part for part in parsed.walk() if part.get_content_type() == "multipart/alternative"]
+    types = [part.get_content_type() for part in alternative.get_payload()]
+    assert types == ["text/plain", "text/html", "text/calendar"]
+    part = alternative.get_payload()[2]
+    calendar = Calendar.from_ical(part.get_payload(decode=True))
+    assert part.get_param("method") == calendar["METHOD"]
     (name, content, mimetype) = message.attachments[0]
-    assert (name, mimetype) == ("appointment.ics", "text/calendar")
-    calendar = Calendar.from_ical(content)
+    assert (name, mimetype) == ("appointment.ics", "application/ics")
+    assert Calendar.from_ical(content) == calendar
     return calendar, next(iter(calendar.walk("VEVENT")))
 
 
@@ -68,7 +78,9 @@ def time_passes(emails=None):
             DBTaskResult.objects.filter(pk=task.pk).update(run_after=past)
 
 
-def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appointment, mailoutbox):
+def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(
+    appointment, clinic_profile, mailoutbox
+):
     run_worker()
     (message,) = mailoutbox
     assert message.subject == "Your appointment at Gurgaon Mind & Wellness Clinic is confirmed"
@@ -78,7 +90,13 @@ def test_confirmation_carries_a_calendar_event_that_names_the_clinic_only(appoin
     assert "/book/request/" in message.body and "/book/request/" in message.alternatives[0][0]
     assert_discreet(message)
     calendar, event = calendar_of(message)
-    assert calendar["METHOD"] == "PUBLISH"
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(event["CLASS"]) == "PRIVATE"
+    assert str(event["ORGANIZER"]) == f"mailto:{clinic_profile.email}"
+    attendee = event["ATTENDEE"]
+    assert str(attendee) == "mailto:meera@example.com"
+    assert attendee.params["RSVP"] == "FALSE"
+    assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert str(event["SUMMARY"]) == "Appointment at Gurgaon Mind & Wellness Clinic"
     assert event["SEQUENCE"] == 0
     assert event.decoded("DTSTART") == clinic_time(hour=11, minute=30)
@@ -116,7 +134,8 @@ def test_reschedule_updates_and_cancellation_cancels_the_same_event(appointment,
     assert len({str(event["UID"]) for _, event in events}) == 1
     assert [event["SEQUENCE"] for _, event in events] == [0, 1, 2]
     assert events[1][1].decoded("DTSTART") == clinic_time(hour=15)
-    assert events[2][0]["METHOD"] == "CANCEL" and events[2][1]["STATUS"] == "CANCELLED"
+    assert [calendar["METHOD"] for calendar, _ in events] == ["REQUEST", "REQUEST", "CANCEL"]
+    assert events[2][1]["STATUS"] == "CANCELLED"
     for message in mailoutbox:
         assert_discreet(message)
 
