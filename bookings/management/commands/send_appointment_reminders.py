@@ -1,5 +1,5 @@
-"""Run from cron every 10 minutes (django-tasks has no periodic jobs); running
-it more often, or on several machines, still sends one reminder per time."""
+"""Run every few minutes (cron, or scripts/serve.sh under `make run`); running it
+more often, or on several machines, still sends one reminder per time."""
 
 import logging
 
@@ -15,5 +15,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         queued = services.queue_due_reminders()
-        logger.info("Appointment reminders queued: %d", queued)
+        if queued:  # nothing in the log when nothing happened
+            logger.info("Appointment reminders queued: %d", queued)
         self.stdout.write(f"{queued} reminder(s) queued.")
