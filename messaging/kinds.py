@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from bookings import calendar, tokens
 from clinic.links import absolute_url
 
+from . import texts
+
+# The channels beside email that carry fixed texts (messaging.texts).
+TEXT_CHANNELS = ["sms", "whatsapp"]
+
 
 def appointment_context(appointment):
     return {
@@ -26,6 +31,26 @@ class MessageKind:
     label = ""  # for the admin
     subject = ""  # with %(clinic)s
     template = ""
+    text = None  # a messaging.texts.Text, for kinds also sent by SMS and WhatsApp
+    link_to_booking = False  # the text's link: the booking form, else the visitor's own page
+
+    def channels(self, consultation):
+        """Email always; a kind with a text also each texting channel the visitor
+        chose, where the site has one (settings.MESSAGE_CHANNELS)."""
+        chosen = consultation.contact_channels if self.text else []
+        return [
+            "email",
+            *[name for name in TEXT_CHANNELS if name in chosen and name in settings.MESSAGE_CHANNELS],
+        ]
+
+    def text_variables(self, message, clinic):
+        consultation = message.consultation
+        path = reverse("bookings:book") if self.link_to_booking else tokens.status_path(consultation)
+        variables = {"clinic": clinic.name, "reference": consultation.reference, "link": absolute_url(path)}
+        if message.appointment is not None:
+            start = timezone.localtime(message.appointment.start)
+            variables.update(date=date_format(start, "D j M"), time=date_format(start, "g:i A"))
+        return variables
 
     def language(self, message):
         return message.consultation.page_language
@@ -88,12 +113,14 @@ class Confirmation(ToVisitorAboutAppointment):
     name, label = "confirmation", "Appointment confirmation"
     subject = _("Your appointment at %(clinic)s is confirmed")
     template = "appointment_confirmation"
+    text = texts.CONFIRMATION
 
 
 class Moved(ToVisitorAboutAppointment):
     name, label = "reschedule", "Appointment moved"
     subject = _("Your appointment at %(clinic)s has changed")
     template = "appointment_reschedule"
+    text = texts.MOVED
 
 
 class Cancelled(ToVisitorAboutAppointment):
@@ -102,6 +129,8 @@ class Cancelled(ToVisitorAboutAppointment):
     name, label = "cancellation", "Appointment cancelled"
     subject = _("Your appointment at %(clinic)s is cancelled")
     template = "appointment_cancellation"
+    text = texts.CANCELLED
+    link_to_booking = True
     confirmed = False
 
 
@@ -109,6 +138,7 @@ class Reminder(ToVisitorAboutAppointment):
     name, label = "reminder", "Appointment reminder"
     subject = _("Reminder: your appointment at %(clinic)s")
     template = "appointment_reminder"
+    text = texts.REMINDER
 
     def wanted(self, message):
         # Not for a time it has been moved from.
@@ -122,6 +152,8 @@ class HoldReleased(MessageKind):
     name, label = "hold_released", "Chosen time released (to visitor)"
     subject = _("Please choose another time with %(clinic)s")
     template = "hold_released"
+    text = texts.RELEASED
+    link_to_booking = True
 
     def context(self, message):
         return {

@@ -11,6 +11,8 @@ from .kinds import KINDS
 class OutgoingMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+        WHATSAPP = "whatsapp", "WhatsApp"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -18,7 +18,8 @@ from django_tasks_db.models import DBTaskResult
 
 from clinic.models import ClinicProfile
 
-from .channels import channel
+from .channels import Undeliverable, channel
+from .kinds import KINDS
 from .models import OutgoingMessage
 
 logger = logging.getLogger(__name__)
@@ -32,17 +33,21 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 OUTAGE_PATIENCE = timedelta(minutes=5)
 
 
-def queue(kind, consultation, *, appointment=None, reminder_for=None, channel=OutgoingMessage.Channel.EMAIL):
+def queue(kind, consultation, *, appointment=None, reminder_for=None, channels=None):
     """Call it inside the transaction of the change that causes the message;
-    `kind` is one of messaging.kinds."""
-    message = OutgoingMessage(
-        kind=kind.name,
-        channel=channel,
-        consultation=consultation,
-        appointment=appointment,
-        reminder_for=reminder_for,
-    )
-    return _queue([message])[0]
+    `kind` is one of messaging.kinds. One message per channel: by default
+    every channel the visitor chose that the kind is sent on (email always)."""
+    messages = [
+        OutgoingMessage(
+            kind=kind.name,
+            channel=name,
+            consultation=consultation,
+            appointment=appointment,
+            reminder_for=reminder_for,
+        )
+        for name in channels or KINDS[kind.name].channels(consultation)
+    ]
+    return _queue(messages)
 
 
 def queue_many(kinds, consultation):
@@ -78,7 +83,8 @@ def deliver(message_id):
     ).get(pk=message_id)
     kind = message.about
     with translation.override(kind.language(message)):
-        if not kind.wanted(message):
+        # A channel the site no longer has (settings) sends nothing.
+        if not kind.wanted(message) or message.channel not in settings.MESSAGE_CHANNELS:
             OutgoingMessage.objects.filter(pk=message.pk).update(status=Status.SKIPPED, next_attempt_at=None)
             logger.info("Message %s (%s) not needed any more", message.pk, message.kind)
             return "skipped"
@@ -86,6 +92,8 @@ def deliver(message_id):
             channel(message.channel).send(kind, message, ClinicProfile.load())
         except OSError as exc:  # smtplib.SMTPException, refused, timed out, unreachable
             return _after_failure(message, exc)
+        except Undeliverable as exc:
+            return _after_failure(message, exc, retry=False)
     _record_sent(message)
     logger.info(
         "Message %s (%s) sent for request %s", message.pk, message.kind, message.consultation.reference
@@ -136,14 +144,14 @@ def _wake_waiting_retries(channel_name):
 
 def _error_kind(exc):
     # The class and code only: SMTP error texts can quote addresses.
-    code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
+    code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None) or getattr(exc, "code", None)
     return f"{type(exc).__name__}{f' ({code})' if code else ''}"[:200]
 
 
-def _after_failure(message, exc):
+def _after_failure(message, exc, *, retry=True):
     attempts = message.attempts + 1
     error = _error_kind(exc)
-    if attempts >= MAX_ATTEMPTS:
+    if attempts >= MAX_ATTEMPTS or not retry:
         OutgoingMessage.objects.filter(pk=message.pk).update(
             status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
         )
@@ -201,7 +209,7 @@ def send_again(messages):
                     message.about,
                     message.consultation,
                     appointment=message.appointment,
-                    channel=message.channel,
+                    channels=[message.channel],
                 )
             else:
                 being_sent = Q(status=Status.SENDING, claimed_at__gte=_abandoned_before(timezone.now()))

@@ -22,6 +22,28 @@ def _english_between_tests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def text_folder(settings, tmp_path):
+    """Where this test's SMS and WhatsApp messages are written (messaging.channels.FileChannel)."""
+    settings.MESSAGE_FILE_PATH = tmp_path / "messages"
+    return settings.MESSAGE_FILE_PATH
+
+
+@pytest.fixture
+def sent_texts(text_folder):
+    """The texts sent so far, each as {"channel", "to", "template", ..., "body"}, oldest first."""
+
+    def read():
+        texts = []
+        for path in sorted(text_folder.glob("*.txt"), key=lambda path: path.stat().st_mtime_ns):
+            head, body = path.read_text(encoding="utf-8").split("\n\n", 1)
+            fields = dict(line.split(": ", 1) for line in head.splitlines())
+            texts.append({**{name.lower(): value for name, value in fields.items()}, "body": body.strip()})
+        return texts
+
+    return read
+
+
 @pytest.fixture
 def clinic_profile(db):
     from clinic.models import ClinicProfile

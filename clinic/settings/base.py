@@ -1,6 +1,7 @@
 """Settings shared by every environment. Anything that differs comes from the
 environment; dev.py, prod.py and test.py only say what is special about them."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -195,8 +196,27 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Clinic <no-reply@localhost>"
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # Where new-request notifications go when the clinic profile has no inbox set.
 CLINIC_INBOX_EMAIL = env_str("CLINIC_INBOX_EMAIL", "")
-# Delivery per channel of outgoing messages (messaging.channels).
-MESSAGE_CHANNELS = {"email": "messaging.channels.EmailChannel"}
+# Delivery per channel of outgoing messages (messaging.channels). SMS and
+# WhatsApp only where a backend is named: FileChannel (var/messages/),
+# ConsoleChannel or TwilioChannel.
+SMS_BACKEND = env_str("SMS_BACKEND", "")
+WHATSAPP_BACKEND = env_str("WHATSAPP_BACKEND", "")
+MESSAGE_CHANNELS = {
+    "email": "messaging.channels.EmailChannel",
+    **({"sms": SMS_BACKEND} if SMS_BACKEND else {}),
+    **({"whatsapp": WHATSAPP_BACKEND} if WHATSAPP_BACKEND else {}),
+}
+MESSAGE_FILE_PATH = VAR_DIR / "messages"
+MESSAGE_TIMEOUT = env_int("MESSAGE_TIMEOUT", 10)
+# The provider's ID of each registered text, "<channel>:<template>:<language>" -> ID,
+# e.g. {"sms:confirmation:en": "1107…", "whatsapp:reminder:hi": "HX…"}; see
+# `manage.py message_templates` for the texts to register.
+MESSAGE_TEMPLATE_IDS = json.loads(env_str("MESSAGE_TEMPLATE_IDS", "") or "{}")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM", "")  # a number, a sender ID or a Messaging Service (MG…)
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")  # the clinic's WhatsApp number, +91…
+TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 
 # Emails are tasks in the database, sent by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}

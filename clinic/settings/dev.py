@@ -22,3 +22,9 @@ def _local_secret_key():
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _local_secret_key()
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "clinic.mail.EmlFileBackend")
+# SMS and WhatsApp as files in var/messages/, beside the emails in var/mail/.
+MESSAGE_CHANNELS = {
+    "email": "messaging.channels.EmailChannel",
+    "sms": env_str("SMS_BACKEND", "") or "messaging.channels.FileChannel",
+    "whatsapp": env_str("WHATSAPP_BACKEND", "") or "messaging.channels.FileChannel",
+}

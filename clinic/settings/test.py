@@ -6,6 +6,12 @@ SECRET_KEY = "tests-only-not-secret"  # noqa: S105 - used by the test suite alon
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Texts as files (each test has a folder of its own: tests/conftest.py).
+MESSAGE_CHANNELS = {
+    "email": "messaging.channels.EmailChannel",
+    "sms": "messaging.channels.FileChannel",
+    "whatsapp": "messaging.channels.FileChannel",
+}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
     "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
