@@ -1,0 +1,234 @@
+"""SMS and WhatsApp: fixed texts, sent only on the channels the visitor chose,
+written to files in development and sent through Twilio's SDK in production
+(here against a local server that records what it is sent)."""
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from urllib.parse import parse_qs
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from django.utils import translation
+
+from bookings import services
+from messaging import kinds, outbox
+from messaging.models import OutgoingMessage
+from messaging.texts import TEXTS
+from tests.bookings.conftest import run_worker
+from tests.factories import (
+    ConsultationRequestFactory,
+    TopicFactory,
+    clinic_time,
+    specialist_working_every_day,
+)
+
+pytestmark = pytest.mark.django_db
+
+# SMS parts: 153 characters each, 67 in Hindi (UCS-2). The visitor's own link
+# takes about 150 of them: two parts in English, five in Hindi.
+SMS_LIMIT = {"en": 2 * 153, "hi": 5 * 67}
+WHATSAPP_LIMIT = 1024  # a template's body
+
+
+def book(channels, *, discreet=False, language="en", mode="video"):
+    consultation = ConsultationRequestFactory(
+        name="Meera",
+        email="meera@example.com",
+        phone="+919811012345",
+        concern=TopicFactory(name="Sexual health", slug="sexual-health"),
+        message="Erectile worries",
+        mode=mode,
+        discreet=discreet,
+        page_language=language,
+    )
+    consultation.contact_channels = channels
+    consultation.save()
+    return services.schedule_appointment(
+        consultation,
+        specialist=specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
+        start=clinic_time(hour=11, minute=30),
+    )
+
+
+def assert_discreet(text):
+    for word in ("Sexual", "Erectile", "Sexologist", "Kavya", "therapy"):
+        assert word not in text["body"]
+
+
+def test_a_confirmation_goes_on_every_channel_the_visitor_chose(clinic_profile, sent_texts, mailoutbox):
+    appointment = book(["email", "whatsapp", "sms"])
+    run_worker()
+    assert len(mailoutbox) == 1
+    whatsapp, sms = sorted(sent_texts(), key=lambda text: text["channel"], reverse=True)
+    assert (whatsapp["channel"], sms["channel"]) == ("whatsapp", "sms")
+    reference = appointment.consultation.reference
+    for text in (whatsapp, sms):
+        assert text["to"] == "+919811012345"
+        assert text["template"].startswith("confirmation (ID: none)")
+        assert text["language"] == "en"
+        assert_discreet(text)
+    start = clinic_time(hour=11, minute=30)
+    link = re.search(r"http://testserver/book/request/\S+", whatsapp["body"])[0]
+    assert whatsapp["body"] == (
+        f"{clinic_profile.name}: Your appointment on {start:%a} {start.day} {start:%b} at 11:30 AM "
+        f"is confirmed. Reference {reference}. Details and changes: {link}"
+    )
+    assert sms["body"] == whatsapp["body"]
+    assert OutgoingMessage.objects.filter(status="sent").count() == 3
+
+
+def test_nothing_goes_to_a_channel_the_visitor_did_not_choose(clinic_profile, sent_texts, mailoutbox):
+    book(["email", "phone"])
+    run_worker()
+    assert sent_texts() == []
+    assert len(mailoutbox) == 1
+    assert list(OutgoingMessage.objects.values_list("channel", flat=True)) == ["email"]
+
+
+def test_a_discreet_sms_does_not_name_the_clinic(clinic_profile, sent_texts):
+    book(["email", "sms", "whatsapp"], discreet=True)
+    run_worker()
+    texts = {text["channel"]: text for text in sent_texts()}
+    assert texts["sms"]["template"].startswith("confirmation_discreet")
+    assert clinic_profile.name not in texts["sms"]["body"]
+    # WhatsApp shows the clinic's account anyway: the registered template names it.
+    assert texts["whatsapp"]["body"].startswith(clinic_profile.name)
+
+
+def test_moving_and_cancelling_send_their_own_texts_in_hindi(clinic_profile, sent_texts):
+    appointment = book(["email", "sms"], language="hi")
+    run_worker()
+    services.reschedule_appointment(appointment, start=clinic_time(hour=15))
+    run_worker()
+    services.cancel_appointment(appointment)
+    run_worker()
+    templates = [text["template"].split()[0] for text in sent_texts()]
+    assert sorted(templates) == ["cancelled", "confirmation", "moved"]
+    for text in sent_texts():
+        assert text["language"] == "hi"
+        assert "संदर्भ" in text["body"] and appointment.consultation.reference in text["body"]
+    cancelled = next(text for text in sent_texts() if text["template"].startswith("cancelled"))
+    assert "रद्द" in cancelled["body"] and "http://testserver/hi/book/" in cancelled["body"]
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_each_text_matches_its_registered_template_within_its_length(clinic_profile, language):
+    """What is sent is the listed template with its variables filled in, no
+    longer than the channel allows, with a link to this site only."""
+    appointment = book(["email", "sms", "whatsapp"], language=language)
+    message = OutgoingMessage.objects.filter(channel="sms").first()
+    listing = StringIO()
+    call_command("message_templates", stdout=listing)
+    for kind in kinds.KINDS.values():
+        if kind.text is None:
+            continue
+        with translation.override(language):
+            values = kind.text_variables(message, clinic_profile)
+            for discreet in (False, True):
+                template = kind.text.template(discreet=discreet)
+                body = template.format(**values)
+                registered = re.sub(r"\{\w+\}", "{#var#}", template)
+                assert f"    {registered}\n" in listing.getvalue()
+                assert len(body) <= min(SMS_LIMIT[language], WHATSAPP_LIMIT), body
+                links = re.findall(r"https?://\S+", body)
+                assert links and all(link.startswith("http://testserver/") for link in links)
+    assert appointment.consultation.reference in values["reference"]
+    assert {text.name for text in TEXTS} == {kind.text.name for kind in kinds.KINDS.values() if kind.text}
+
+
+class RecordingTwilio(BaseHTTPRequestHandler):
+    """Answers as Twilio's Messages API does, and records each request."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.server.received.append(
+            {"path": self.path, "auth": self.headers["Authorization"], "form": parse_qs(body)}
+        )
+        status, answer = self.server.answers.pop(0) if self.server.answers else (201, {"sid": "SM1"})
+        payload = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def twilio():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingTwilio)
+    server.received, server.answers = [], []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    channels = {
+        "email": "messaging.channels.EmailChannel",
+        "sms": "messaging.channels.TwilioChannel",
+        "whatsapp": "messaging.channels.TwilioChannel",
+    }
+    with override_settings(
+        MESSAGE_CHANNELS=channels,
+        TWILIO_API_URL=f"http://127.0.0.1:{server.server_port}",
+        TWILIO_ACCOUNT_SID="AC0123456789abcdef0123456789abcdef",
+        TWILIO_AUTH_TOKEN="secret-token",
+        TWILIO_SMS_FROM="MG0123456789abcdef0123456789abcdef",
+        TWILIO_WHATSAPP_FROM="+911244000000",
+        MESSAGE_TEMPLATE_IDS={"whatsapp:confirmation:en": "HX0123456789abcdef0123456789abcdef"},
+    ):
+        yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_twilio_is_sent_the_sms_text_and_the_whatsapp_template(clinic_profile, twilio):
+    appointment = book(["email", "sms", "whatsapp"])
+    run_worker()
+    paths = {request["path"] for request in twilio.received}
+    assert paths == {"/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Messages.json"}
+    assert all(request["auth"].startswith("Basic ") for request in twilio.received)
+    forms = {request["form"].get("ContentSid", ["sms"])[0]: request["form"] for request in twilio.received}
+    sms, whatsapp = forms["sms"], forms["HX0123456789abcdef0123456789abcdef"]
+    assert sms["To"] == ["+919811012345"]
+    assert sms["MessagingServiceSid"] == ["MG0123456789abcdef0123456789abcdef"]
+    assert sms["Body"][0].startswith(f"{clinic_profile.name}: Your appointment on ")
+    assert whatsapp["To"] == ["whatsapp:+919811012345"] and whatsapp["From"] == ["whatsapp:+911244000000"]
+    variables = json.loads(whatsapp["ContentVariables"][0])
+    assert list(variables) == ["1", "2", "3", "4", "5"]
+    assert variables["1"] == clinic_profile.name and variables["4"] == appointment.consultation.reference
+    assert variables["5"].startswith("http://testserver/book/request/")
+    assert OutgoingMessage.objects.filter(status="sent").count() == 3
+
+
+def test_twilio_down_is_retried_and_a_refusal_is_not(clinic_profile, twilio):
+    twilio.answers = [
+        (503, {"code": 20503, "message": "Service unavailable", "status": 503}),
+        (400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}),
+    ]
+    appointment = book(["email", "sms"])
+    outbox.queue(
+        kinds.Reminder,
+        appointment.consultation,
+        appointment=appointment,
+        reminder_for=appointment.start,
+        channels=["sms"],
+    )
+    run_worker()
+    states = sorted(OutgoingMessage.objects.filter(channel="sms").values_list("status", "last_error"))
+    assert states == [
+        ("failed", "Undeliverable (Twilio 400 (21211))"),
+        ("queued", "ProviderUnavailable (Twilio 503)"),
+    ]
+    assert OutgoingMessage.objects.get(channel="email").status == "sent"
+
+
+def test_a_whatsapp_text_without_an_approved_template_is_not_sent(clinic_profile, twilio):
+    with override_settings(MESSAGE_TEMPLATE_IDS={}):
+        book(["email", "whatsapp"])
+        run_worker()
+    assert twilio.received == []
+    failed = OutgoingMessage.objects.get(channel="whatsapp")
+    assert failed.status == "failed" and failed.last_error.startswith("Undeliverable")
