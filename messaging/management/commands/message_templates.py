@@ -3,7 +3,6 @@ with the key of its ID in MESSAGE_TEMPLATE_IDS. SMS (DLT) marks each variable
 {#var#}; WhatsApp numbers them {{1}}, {{2}}, … in order."""
 
 import re
-from itertools import count
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -14,6 +13,12 @@ from messaging.texts import TEXTS
 VARIABLE = re.compile(r"\{(\w+)\}")
 
 
+def registered_form(channel, template, names):
+    if channel == "sms":
+        return VARIABLE.sub("{#var#}", template)
+    return VARIABLE.sub(lambda match: "{{" + str(names.index(match[1]) + 1) + "}}", template)
+
+
 class Command(BaseCommand):
     help = "Print the SMS and WhatsApp templates to register with the operator (DLT) and with WhatsApp."
 
@@ -22,13 +27,9 @@ class Command(BaseCommand):
             with translation.override(language):
                 for text in TEXTS:
                     for channel, discreet in [("sms", False), ("sms", True), ("whatsapp", False)]:
-                        template = text.template(discreet=discreet)
-                        numbered = count(1)
-                        if channel == "sms":
-                            registered = VARIABLE.sub("{#var#}", template)
-                        else:
-                            registered = VARIABLE.sub(lambda _match: "{{" + str(next(numbered)) + "}}", template)
-                        variables = ", ".join(text.variables(discreet=discreet))
+                        names = text.variables(discreet=discreet)
+                        registered = registered_form(channel, text.template(discreet=discreet), names)
+                        variables = ", ".join(names)
                         self.stdout.write(
                             f"{channel}:{text.key(discreet=discreet)}:{language} ({language_name}; {variables})\n"
                             f"    {registered}\n"
