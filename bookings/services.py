@@ -308,6 +308,7 @@ def move_by_visitor(appointment, slot):
     _changed_by_visitor(consultation)
     if current.is_confirmed:
         outbox.queue(kinds.Moved, consultation, appointment=current)
+        _queue_reminders(current)
     logger.info("Appointment %s moved by the visitor", current.pk)
     return current
 
@@ -426,6 +427,7 @@ def _scheduled(appointment, user):
     if consultation.status != Status.SCHEDULED:
         consultation.transition_to(Status.SCHEDULED, user=user)
     outbox.queue(kinds.Confirmation, consultation, appointment=appointment)
+    _queue_reminders(appointment)
 
 
 @transaction.atomic
@@ -490,6 +492,7 @@ def reschedule_appointment(
     _history(current, "Rescheduled" if moved else "Details changed", user)
     _save_guarded(current)
     outbox.queue(kinds.Moved, current.consultation, appointment=current)
+    _queue_reminders(current)
     logger.info("Appointment %s rescheduled", current.pk)
     return current
 
@@ -621,26 +624,22 @@ def give_clinic_hours(specialist):
     availability.schedule_changed()  # bulk_create sends no post_save
 
 
-def queue_due_reminders(now=None):
-    """One reminder per appointment time in the next 24 hours; safe to rerun."""
-    queued = 0
-    for appointment in Appointment.objects.due_for_reminder(now).select_related("consultation"):
-        if appointment.consultation.erased_at:
-            continue
-        reminders = appointment.outgoing_messages.filter(
-            kind=kinds.Reminder.name, reminder_for=appointment.start
-        )
-        if reminders.exists():
-            continue
-        try:
-            with transaction.atomic():
-                outbox.queue(
-                    kinds.Reminder,
-                    appointment.consultation,
-                    appointment=appointment,
-                    reminder_for=appointment.start,
-                )
-        except IntegrityError:
-            continue  # another run queued it a moment ago
-        queued += 1
-    return queued
+def _queue_reminders(appointment):
+    """A reminder BOOKING_REMINDER_HOURS before the start, each queued once and
+    sent by the worker when due. A moved appointment gets new ones; the old ones
+    are skipped when their turn comes, as are a cancelled one's."""
+    now = timezone.now()
+    queued = set(
+        appointment.outgoing_messages.filter(kind=kinds.Reminder.name, reminder_for=appointment.start)
+        .values_list("remind_at", flat=True)
+    )
+    for hours in settings.BOOKING_REMINDER_HOURS:
+        remind_at = appointment.start - timedelta(hours=hours)
+        if remind_at > now and remind_at not in queued:
+            outbox.queue(
+                kinds.Reminder,
+                appointment.consultation,
+                appointment=appointment,
+                reminder_for=appointment.start,
+                send_at=remind_at,
+            )

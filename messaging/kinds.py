@@ -33,6 +33,7 @@ class MessageKind:
     template = ""
     text = None  # a messaging.texts.Text, for kinds also sent by SMS and WhatsApp
     link_to_booking = False  # the text's link: the booking form, else the visitor's own page
+    email_if_undelivered = False  # sent on one channel only: by email when that fails for good
 
     def channels(self, consultation):
         """Email always; a kind with a text also each texting channel the visitor
@@ -139,6 +140,11 @@ class Reminder(ToVisitorAboutAppointment):
     subject = _("Reminder: your appointment at %(clinic)s")
     template = "appointment_reminder"
     text = texts.REMINDER
+    email_if_undelivered = True
+
+    def channels(self, consultation):
+        """The visitor's preferred one: WhatsApp, else SMS, else email."""
+        return super().channels(consultation)[-1:]
 
     def wanted(self, message):
         # Not for a time it has been moved from.

@@ -39,8 +39,10 @@ class OutgoingMessage(models.Model):
         max_length=200, blank=True, help_text="The kind of failure only (never an address or any content)."
     )
     next_attempt_at = models.DateTimeField("next attempt", null=True, blank=True)
-    # One reminder per appointment time, however often reminders are queued.
+    # A reminder's appointment time (a moved appointment's old reminders are
+    # skipped), and when it is due: one each, however often they are queued.
     reminder_for = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_at = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -60,7 +62,7 @@ class OutgoingMessage(models.Model):
                 violation_error_message="A sent message records when it was sent.",
             ),
             models.UniqueConstraint(
-                fields=["appointment", "channel", "reminder_for"],
+                fields=["appointment", "channel", "reminder_for", "remind_at"],
                 condition=models.Q(kind="reminder", reminder_for__isnull=False),
                 name="messaging_one_reminder_per_time",
                 violation_error_message="This appointment already has a reminder.",

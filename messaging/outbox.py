@@ -33,10 +33,11 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 OUTAGE_PATIENCE = timedelta(minutes=5)
 
 
-def queue(kind, consultation, *, appointment=None, reminder_for=None, channels=None):
+def queue(kind, consultation, *, appointment=None, reminder_for=None, send_at=None, channels=None):
     """Call it inside the transaction of the change that causes the message;
     `kind` is one of messaging.kinds. One message per channel: by default
-    every channel the visitor chose that the kind is sent on (email always)."""
+    every channel the visitor chose that the kind is sent on. With send_at,
+    the worker sends it then (a reminder), not at once."""
     messages = [
         OutgoingMessage(
             kind=kind.name,
@@ -44,6 +45,8 @@ def queue(kind, consultation, *, appointment=None, reminder_for=None, channels=N
             consultation=consultation,
             appointment=appointment,
             reminder_for=reminder_for,
+            remind_at=send_at,
+            next_attempt_at=send_at,
         )
         for name in channels or KINDS[kind.name].channels(consultation)
     ]
@@ -58,7 +61,10 @@ def queue_many(kinds, consultation):
 def _queue(messages):
     messages = OutgoingMessage.objects.bulk_create(messages)
     for message in messages:
-        deliver.enqueue(message.pk)
+        if message.next_attempt_at:
+            deliver.using(run_after=message.next_attempt_at).enqueue(message.pk)
+        else:
+            deliver.enqueue(message.pk)
     return messages
 
 
@@ -152,9 +158,18 @@ def _after_failure(message, exc, *, retry=True):
     attempts = message.attempts + 1
     error = _error_kind(exc)
     if attempts >= MAX_ATTEMPTS or not retry:
-        OutgoingMessage.objects.filter(pk=message.pk).update(
-            status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
-        )
+        with transaction.atomic():
+            OutgoingMessage.objects.filter(pk=message.pk).update(
+                status=Status.FAILED, attempts=attempts, last_error=error, next_attempt_at=None
+            )
+            if message.channel != OutgoingMessage.Channel.EMAIL and message.about.email_if_undelivered:
+                queue(
+                    message.about,
+                    message.consultation,
+                    appointment=message.appointment,
+                    reminder_for=message.reminder_for,
+                    channels=[OutgoingMessage.Channel.EMAIL],
+                )
         logger.warning(
             "Message %s (%s) failed after %d attempts: %s", message.pk, message.kind, attempts, error
         )

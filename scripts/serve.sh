@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Serves the site with gunicorn and runs the task worker, the outbox sweep, the
-# release of unconfirmed holds and the reminders beside it. Ctrl-C (or any signal) stops them all.
+# Serves the site with gunicorn and runs the task worker (which sends the
+# reminders when due), the outbox sweep and the release of unconfirmed holds
+# beside it. Ctrl-C (or any signal) stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -30,8 +31,8 @@ worker_loop() {
 }
 worker_loop &
 pids+=($!)
-# The outbox's recovery, the release of unconfirmed holds and the reminders, as
-# cron or a systemd timer runs them in production (each is safe to run often).
+# The outbox's recovery and the release of unconfirmed holds, as cron or a
+# systemd timer runs them in production (each is safe to run often).
 sweep_loop() {
   nap=
   trap 'kill -TERM "$nap" 2>/dev/null; exit 0' TERM INT
@@ -41,7 +42,6 @@ sweep_loop() {
     wait "$nap" || true
     "$PY" manage.py sweep_outbox >/dev/null || true
     "$PY" manage.py release_holds >/dev/null || true
-    "$PY" manage.py send_appointment_reminders >/dev/null || true
   done
 }
 sweep_loop &

@@ -358,6 +358,8 @@ def request_summary(obj, request):
         "windows": [f"{date_format(day)}, {part}" for day, part in obj.preferred_windows],
         "waiting": timesince(obj.created, depth=2) if obj.status == Status.NEW else "",
         "links": contact_links(obj, ClinicProfile.load()),
+        # Every message on every channel, so reception sees what did not arrive.
+        "messages": list(obj.outgoing_messages.order_by("created", "pk")),
         "schedule_url": schedule_link(obj) if can_schedule else "",
         "week_url": week_link(obj) if can_schedule else "",
     }

@@ -50,10 +50,6 @@ class AppointmentQuerySet(models.QuerySet):
     def overlapping(self, specialist, start, end):
         return self.occupying().filter(specialist=specialist, start__lt=end, end__gt=start)
 
-    def due_for_reminder(self, now=None, within=timedelta(hours=24)):
-        now = now or timezone.now()
-        return self.confirmed().filter(start__gt=now, start__lte=now + within)
-
 
 class Appointment(models.Model):
     """Two occupying ones (lifecycle.OCCUPYING) never overlap for one

@@ -222,6 +222,8 @@ TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
+# Reminders go this many hours before an appointment, each once, by the task worker.
+BOOKING_REMINDER_HOURS = [int(hours) for hours in env_list("BOOKING_REMINDER_HOURS", ["24", "2"])]
 BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")

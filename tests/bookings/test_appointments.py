@@ -41,8 +41,10 @@ def test_scheduling_books_fifty_minutes_and_moves_the_request(specialist):
     assert consultation.status == "scheduled" and consultation.scheduled_at is not None
     assert consultation.history.first().history_change_reason == "Marked scheduled"
     assert appointment.history.get().history_user == staff
-    assert list(OutgoingMessage.objects.values_list("kind", "appointment")) == [
-        ("confirmation", appointment.pk)
+    assert list(OutgoingMessage.objects.order_by("pk").values_list("kind", "appointment")) == [
+        ("confirmation", appointment.pk),
+        ("reminder", appointment.pk),
+        ("reminder", appointment.pk),
     ]
 
 
@@ -161,11 +163,9 @@ def test_reschedule_and_cancel_keep_the_history(specialist):
     reasons = list(appointment.history.order_by("history_date").values_list("history_change_reason", "start"))
     assert [r for r, _ in reasons] == ["Scheduled", "Rescheduled", "Cancelled"]
     assert reasons[0][1] == clinic_time(hour=11) and reasons[1][1] == clinic_time(hour=15)
-    assert list(OutgoingMessage.objects.order_by("pk").values_list("kind", flat=True)) == [
-        "confirmation",
-        "reschedule",
-        "cancellation",
-    ]
+    assert list(
+        OutgoingMessage.objects.exclude(kind="reminder").order_by("pk").values_list("kind", flat=True)
+    ) == ["confirmation", "reschedule", "cancellation"]
 
 
 def test_rescheduling_onto_another_appointment_is_refused(specialist):
@@ -230,7 +230,7 @@ def test_admin_schedules_and_shows_clashes_beside_the_field(admin_client, specia
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert ConsultationRequest.objects.get(pk=first.pk).status == "scheduled"
     assert admin_client.get(response["Location"]).context["messages"]
-    assert OutgoingMessage.objects.get().kind == "confirmation"
+    assert OutgoingMessage.objects.exclude(kind="reminder").get().kind == "confirmation"
 
     second = ConsultationRequestFactory()
     url = schedule_url(second)
@@ -403,7 +403,8 @@ def test_saving_an_unchanged_appointment_sends_nothing(admin_client, specialist)
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert appointment.sequence == 0
-    assert OutgoingMessage.objects.count() == 1
+    assert OutgoingMessage.objects.exclude(kind="reminder").count() == 1
+    assert OutgoingMessage.objects.filter(kind="reminder").count() == 2
 
 
 def test_reception_schedules_and_sees_outgoing_email(client, specialist):

@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def appointment(clinic_profile):
+def appointment(clinic_profile, settings):
+    # These tests follow the confirmation email; reminders have tests of their own.
+    settings.BOOKING_REMINDER_HOURS = []
     topic = TopicFactory(name="Sexual health", slug="sexual-health")
     consultation = ConsultationRequestFactory(
         name="Meera", email="meera@example.com", concern=topic, message="Erectile worries", mode="video"
@@ -189,42 +191,71 @@ def test_retries_back_off_then_fail_and_staff_can_send_again(appointment, settin
     assert email.status == "sent" and len(mailoutbox) == 1
 
 
-def test_a_cancelled_appointment_gets_no_late_confirmation_or_reminder(appointment, mailoutbox):
+def test_a_cancelled_appointment_gets_no_late_confirmation_or_reminder(clinic_profile, mailoutbox):
+    appointment = services.schedule_appointment(
+        ConsultationRequestFactory(), specialist=specialist_working_every_day(), start=clinic_time(hour=11)
+    )
     services.cancel_appointment(appointment)
+    time_passes()  # the reminders fall due
     run_worker()
     assert [m.subject.rsplit(" ", 1)[-1] for m in mailoutbox] == ["cancelled"]
-    assert set(OutgoingMessage.objects.values_list("kind", "status")) == {
-        ("confirmation", "skipped"),
+    assert sorted(OutgoingMessage.objects.values_list("kind", "status")) == [
         ("cancellation", "sent"),
-    }
+        ("confirmation", "skipped"),
+        ("reminder", "skipped"),
+        ("reminder", "skipped"),
+    ]
 
 
-def test_reminders_once_per_appointment_time(clinic_profile, mailoutbox, settings):
-    specialist = specialist_working_every_day()
-    soon = services.schedule_appointment(
+def test_reminders_are_sent_when_due_once_each_and_follow_a_move(clinic_profile, mailoutbox, settings):
+    start = timezone.now() + timedelta(hours=30)
+    appointment = services.schedule_appointment(
         ConsultationRequestFactory(),
-        specialist=specialist,
+        specialist=specialist_working_every_day(),
+        start=start,
+        override_hours=True,
+    )
+    reminders = OutgoingMessage.objects.filter(kind="reminder")
+    due = [start - timedelta(hours=24), start - timedelta(hours=2)]
+    assert sorted(reminders.values_list("channel", "remind_at")) == [("email", due[0]), ("email", due[1])]
+    run_worker()
+    assert [m.subject.split(":")[0] for m in mailoutbox] == [
+        "Your appointment at Gurgaon Mind & Wellness Clinic is confirmed"
+    ]
+    time_passes(reminders.filter(remind_at=due[0]))
+    run_worker()
+    run_worker()  # a second worker run sends nothing twice
+    sent = [m for m in mailoutbox if m.subject.startswith("Reminder")]
+    assert len(sent) == 1 and sent[0].to == [appointment.consultation.email]
+    # No web request behind the worker: links come from SITE_URL.
+    assert f"{settings.SITE_URL}/book/request/" in sent[0].body
+    assert not sent[0].attachments
+    # Moved: new reminders for the new time; the old time's last one is skipped when due.
+    services.reschedule_appointment(appointment, start=start + timedelta(hours=1), override_hours=True)
+    assert reminders.filter(reminder_for=start + timedelta(hours=1)).count() == 2
+    time_passes()
+    run_worker()
+    states = sorted(reminders.values_list("reminder_for", "status"))
+    assert states == [
+        (start, "sent"),
+        (start, "skipped"),
+        (start + timedelta(hours=1), "sent"),
+        (start + timedelta(hours=1), "sent"),
+    ]
+
+
+def test_no_reminder_is_queued_for_a_time_already_past(clinic_profile):
+    services.schedule_appointment(
+        ConsultationRequestFactory(),
+        specialist=specialist_working_every_day(),
         start=timezone.now() + timedelta(hours=20),
         override_hours=True,
     )
-    services.schedule_appointment(
-        ConsultationRequestFactory(),
-        specialist=specialist,
-        start=timezone.now() + timedelta(hours=30),
-        override_hours=True,
-    )
-    call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    call_command("send_appointment_reminders", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert OutgoingMessage.objects.filter(kind="reminder").count() == 1
-    run_worker()
-    reminders = [m for m in mailoutbox if m.subject.startswith("Reminder")]
-    assert len(reminders) == 1 and reminders[0].to == [soon.consultation.email]
-    # No web request behind the command: links come from SITE_URL.
-    assert f"{settings.SITE_URL}/book/request/" in reminders[0].body
-    assert not reminders[0].attachments
-    services.reschedule_appointment(soon, start=timezone.now() + timedelta(hours=22), override_hours=True)
-    assert services.queue_due_reminders() == 1
-    assert services.queue_due_reminders() == 0
+    reminders = OutgoingMessage.objects.filter(kind="reminder")
+    assert [
+        timezone.now() + timedelta(hours=18) - at < timedelta(minutes=1)
+        for at in reminders.values_list("remind_at", flat=True)
+    ] == [True]
 
 
 def test_message_ids_name_the_sites_domain(client, clinic_profile, mailoutbox, settings):

@@ -5,13 +5,16 @@ written to files in development and sent through Twilio's SDK in production
 import json
 import re
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from urllib.parse import parse_qs
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import translation
 
 from bookings import services
@@ -22,9 +25,11 @@ from tests.bookings.conftest import run_worker
 from tests.factories import (
     ConsultationRequestFactory,
     TopicFactory,
+    UserFactory,
     clinic_time,
     specialist_working_every_day,
 )
+from tests.messaging.test_delivery import time_passes
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +39,7 @@ SMS_LIMIT = {"en": 2 * 153, "hi": 5 * 67}
 WHATSAPP_LIMIT = 1024  # a template's body
 
 
-def book(channels, *, discreet=False, language="en", mode="video"):
+def book(channels, *, discreet=False, language="en", mode="video", reminders=False):
     consultation = ConsultationRequestFactory(
         name="Meera",
         email="meera@example.com",
@@ -47,11 +52,12 @@ def book(channels, *, discreet=False, language="en", mode="video"):
     )
     consultation.contact_channels = channels
     consultation.save()
-    return services.schedule_appointment(
-        consultation,
-        specialist=specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
-        start=clinic_time(hour=11, minute=30),
-    )
+    with override_settings(BOOKING_REMINDER_HOURS=[24, 2] if reminders else []):
+        return services.schedule_appointment(
+            consultation,
+            specialist=specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
+            start=clinic_time(hour=11, minute=30),
+        )
 
 
 def assert_discreet(text):
@@ -222,7 +228,9 @@ def test_twilio_down_is_retried_and_a_refusal_is_not(clinic_profile, twilio):
         ("failed", "Undeliverable (Twilio 400 (21211))"),
         ("queued", "ProviderUnavailable (Twilio 503)"),
     ]
-    assert OutgoingMessage.objects.get(channel="email").status == "sent"
+    # The reminder refused by SMS went by email instead.
+    emails = OutgoingMessage.objects.filter(channel="email").values_list("kind", "status")
+    assert sorted(emails) == [("confirmation", "sent"), ("reminder", "sent")]
 
 
 def test_a_whatsapp_text_without_an_approved_template_is_not_sent(clinic_profile, twilio):
@@ -232,3 +240,35 @@ def test_a_whatsapp_text_without_an_approved_template_is_not_sent(clinic_profile
     assert twilio.received == []
     failed = OutgoingMessage.objects.get(channel="whatsapp")
     assert failed.status == "failed" and failed.last_error.startswith("Undeliverable")
+
+
+def test_the_request_page_shows_a_text_that_did_not_arrive(clinic_profile, twilio, client):
+    twilio.answers = [(400, {"code": 21614, "message": "Not a mobile number", "status": 400})]
+    appointment = book(["email", "sms"])
+    run_worker()
+    reception = UserFactory(username="reception")
+    reception.groups.add(Group.objects.get(name="Reception"))
+    client.force_login(reception)
+    page = client.get(
+        reverse("admin:bookings_consultationrequest_change", args=[appointment.consultation_id])
+    )
+    messages = page.content.decode().split('class="request-summary__messages"')[1].split("</ul>")[0]
+    assert "Appointment confirmation by Email: sent" in messages
+    assert "Appointment confirmation by SMS: <strong>not delivered on SMS</strong>" in messages
+
+
+def test_a_reminder_goes_on_the_preferred_channel_and_by_email_when_that_fails(
+    clinic_profile, twilio, mailoutbox
+):
+    """WhatsApp has no approved reminder template here: the reminder is emailed instead."""
+    appointment = book(["email", "sms", "whatsapp"], reminders=True)
+    reminders = OutgoingMessage.objects.filter(kind="reminder")
+    assert set(reminders.values_list("channel", flat=True)) == {"whatsapp"}
+    run_worker()
+    time_passes(reminders.filter(remind_at=appointment.start - timedelta(hours=24)))
+    run_worker()
+    states = sorted(reminders.exclude(status="queued").values_list("channel", "status"))
+    assert states == [("email", "sent"), ("whatsapp", "failed")]
+    assert [m.subject for m in mailoutbox if m.subject.startswith("Reminder")] == [
+        f"Reminder: your appointment at {clinic_profile.name}"
+    ]
