@@ -630,8 +630,9 @@ def _queue_reminders(appointment):
     are skipped when their turn comes, as are a cancelled one's."""
     now = timezone.now()
     queued = set(
-        appointment.outgoing_messages.filter(kind=kinds.Reminder.name, reminder_for=appointment.start)
-        .values_list("remind_at", flat=True)
+        appointment.outgoing_messages.filter(
+            kind=kinds.Reminder.name, reminder_for=appointment.start
+        ).values_list("remind_at", flat=True)
     )
     for hours in settings.BOOKING_REMINDER_HOURS:
         remind_at = appointment.start - timedelta(hours=hours)
