@@ -18,7 +18,14 @@ from messaging.models import OutgoingMessage
 
 from . import availability, lifecycle
 from .models import Appointment, ConsultationRequest, InternalNote, WorkingHours
-from .models.requests import CAMPAIGN_FIELDS, DayPart, InvalidTransition, SafeNow, generate_reference
+from .models.requests import (
+    CAMPAIGN_FIELDS,
+    CONTACT_CHANNELS,
+    DayPart,
+    InvalidTransition,
+    SafeNow,
+    generate_reference,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -324,6 +331,21 @@ def _changed_by_visitor(consultation):
 def mark_visitor_change_seen(consultations, *, user):
     """Reception has seen what visitors changed; returns how many were marked."""
     return consultations.changed_by_visitor().update(visitor_changed_at=None)
+
+
+def stop_texts(consultations, channel, *, by):
+    """No more messages on this channel (sms or whatsapp) for these requests,
+    as the visitor asked (`by` says how, for the history); with no channel
+    left, email. Returns how many changed."""
+    changed = 0
+    for consultation in consultations.filter(**{f"contact_by_{channel}": True}):
+        setattr(consultation, f"contact_by_{channel}", False)
+        if not consultation.contact_channels:
+            consultation.contact_by_email = True
+        _history(consultation, f"{CONTACT_CHANNELS[channel]} switched off by the visitor ({by})", None)
+        consultation.save(update_fields=[f"contact_by_{channel}", "contact_by_email", "updated"])
+        changed += 1
+    return changed
 
 
 @transaction.atomic

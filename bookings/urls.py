@@ -15,6 +15,7 @@ urlpatterns = [
     path("request/<str:token>/move/confirm/", views.MoveConfirmView.as_view(), name="move_confirm"),
     path("request/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
+    path("request/<str:token>/stop/<str:channel>/", views.StopTextsView.as_view(), name="stop_texts"),
     # A specialist's private calendar feed; the token is the key (bookings/feeds.py).
     path("calendar/<str:token>/appointments.ics", feeds.specialist_feed, name="specialist_calendar"),
 ]

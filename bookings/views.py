@@ -22,11 +22,12 @@ from django_ratelimit.core import is_ratelimited
 
 from clinic.models import Specialist
 from clinic.net import client_ip
+from messaging.kinds import TEXT_CHANNELS
 
 from . import availability, services, tokens
 from .forms import SUBMISSION_SALT, ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import Appointment, ConsultationRequest, Mode
-from .models.requests import Language, SafeNow
+from .models.requests import CONTACT_CHANNELS, Language, SafeNow
 
 Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
@@ -318,6 +319,9 @@ def status_context(consultation):
         can_move=appointment is not None and context["changeable"],
         can_cancel=consultation.can_transition_to(Status.CANCELLED)
         and (appointment is None or context["changeable"]),
+        texts=[
+            (name, CONTACT_CHANNELS[name]) for name in TEXT_CHANNELS if name in consultation.contact_channels
+        ],
     )
     return context
 
@@ -468,6 +472,22 @@ class CancelView(ChangeMixin, FormView):
         else:
             notice = _("Your appointment request is cancelled.")
         messages.success(self.request, notice)
+        return self.back_to_status()
+
+
+class StopTextsView(TokenMixin, View):
+    """The status page's "Stop WhatsApp messages" and "Stop SMS" buttons (POST)."""
+
+    def post(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        channel = kwargs["channel"]
+        if channel in TEXT_CHANNELS:
+            consultations = ConsultationRequest.objects.filter(pk=self.consultation.pk)
+            services.stop_texts(consultations, channel, by="on their page")
+            notice = _("You will get no more messages from us by %(channel)s.")
+            messages.success(request, notice % {"channel": CONTACT_CHANNELS[channel]})
         return self.back_to_status()
 
 

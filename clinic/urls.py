@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from articles.media import article_image
 from articles.sitemaps import ArticleSitemap, TopicSitemap
+from messaging import webhooks
 
 from . import views
 
@@ -28,6 +29,7 @@ urlpatterns = i18n_patterns(
 urlpatterns += [
     path(settings.ADMIN_URL, admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("messages/twilio/", webhooks.twilio_incoming, name="twilio_incoming"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "img/favicon.svg", permanent=True)),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),

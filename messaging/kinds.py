@@ -57,7 +57,11 @@ class MessageKind:
         return message.consultation.page_language
 
     def wanted(self, message):
-        return not message.consultation.erased_at
+        """Not for an erased request, nor on a channel the visitor has switched off."""
+        consultation = message.consultation
+        return not consultation.erased_at and (
+            message.channel == "email" or message.channel in consultation.contact_channels
+        )
 
     def recipients(self, message, clinic):
         return [message.consultation.email]

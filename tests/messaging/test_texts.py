@@ -16,8 +16,9 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
+from twilio.request_validator import RequestValidator
 
-from bookings import services
+from bookings import services, tokens
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 from messaging.texts import TEXTS
@@ -272,3 +273,53 @@ def test_a_reminder_goes_on_the_preferred_channel_and_by_email_when_that_fails(
     assert [m.subject for m in mailoutbox if m.subject.startswith("Reminder")] == [
         f"Reminder: your appointment at {clinic_profile.name}"
     ]
+
+
+def test_the_visitor_switches_whatsapp_off_on_their_page(clinic_profile, client, sent_texts):
+    appointment = book(["email", "whatsapp"], reminders=True)
+    run_worker()
+    page = client.get(tokens.status_path(appointment.consultation))
+    assert 'data-stop="whatsapp"' in page.content.decode() and 'data-stop="sms"' not in page.content.decode()
+    stop = reverse(
+        "bookings:stop_texts", kwargs={"token": page.wsgi_request.path.split("/")[-2], "channel": "whatsapp"}
+    )
+    response = client.post(stop, follow=True)
+    assert "You will get no more messages from us by WhatsApp." in response.content.decode()
+    consultation = appointment.consultation
+    consultation.refresh_from_db()
+    assert consultation.contact_channels == ["email"]
+    assert (
+        consultation.history.first().history_change_reason
+        == "WhatsApp switched off by the visitor (on their page)"
+    )
+    time_passes()  # the reminders queued for WhatsApp fall due: nothing goes there now
+    run_worker()
+    assert [text["template"].split()[0] for text in sent_texts()] == ["confirmation"]
+    assert set(OutgoingMessage.objects.filter(kind="reminder").values_list("status", flat=True)) == {
+        "skipped"
+    }
+
+
+def signed_post(client, data, token="secret-token"):
+    url = "http://testserver/messages/twilio/"
+    signature = RequestValidator(token).compute_signature(url, data)
+    return client.post("/messages/twilio/", data, HTTP_X_TWILIO_SIGNATURE=signature)
+
+
+def test_an_sms_stop_from_the_provider_switches_sms_off(clinic_profile, client, settings):
+    settings.TWILIO_AUTH_TOKEN = "secret-token"
+    appointment = book(["email", "sms", "whatsapp"])
+    other = ConsultationRequestFactory(phone="+919811099999", contact_by_sms=True)
+    data = {"From": "+919811012345", "Body": "STOP", "OptOutType": "STOP", "MessageSid": "SM1"}
+    assert signed_post(client, data, token="not-our-token").status_code == 403
+    appointment.consultation.refresh_from_db()
+    assert "sms" in appointment.consultation.contact_channels
+    response = signed_post(client, data)
+    assert response.status_code == 200 and response["Content-Type"] == "text/xml"
+    appointment.consultation.refresh_from_db()
+    assert appointment.consultation.contact_channels == ["email", "whatsapp"]
+    other.refresh_from_db()
+    assert "sms" in other.contact_channels  # another number: untouched
+    signed_post(client, {"From": "whatsapp:+919811012345", "Body": "stop"})
+    appointment.consultation.refresh_from_db()
+    assert appointment.consultation.contact_channels == ["email"]
