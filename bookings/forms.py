@@ -205,6 +205,12 @@ class ConsultationRequestForm(forms.ModelForm):
         # Only the ways of meeting someone offers (all three while nobody takes bookings).
         modes = Specialist.objects.bookable().offered_modes() or list(Mode)
         self.fields["mode"].choices = [(mode.value, mode.label) for mode in modes]
+        # WhatsApp's rules: the visitor agrees to messages from the business, by its name.
+        whatsapp = _("WhatsApp messages from %(clinic)s") % {"clinic": self.profile.name}
+        self.fields["contact_channels"].choices = [
+            (name, whatsapp if name == "whatsapp" else capfirst(label))
+            for name, label in CONTACT_CHANNELS.items()
+        ]
         self.fields["consent"].label = format_html(
             _(
                 "I agree that {clinic} may use these details to reply to this request, "
