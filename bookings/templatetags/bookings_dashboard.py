@@ -51,10 +51,24 @@ def booking_dashboard(context):
         "changed": requests.changed_by_visitor().count(),
         "hours": ClinicProfile.load().response_time_hours,
         "today": Appointment.objects.today().count(),
+        "calls": calls_today(),
         "weeks": weeks,
         "weeks_total": sum(week["count"] for week in weeks),
         "top_articles": top_articles(),
     }
+
+
+def calls_today():
+    """Today's visitors who take no texts but asked for a call: reception reminds them by phone."""
+    return list(
+        Appointment.objects.today()
+        .filter(
+            consultation__contact_by_phone=True,
+            consultation__contact_by_sms=False,
+            consultation__contact_by_whatsapp=False,
+        )
+        .select_related("consultation", "specialist")
+    )
 
 
 def weekly_counts(now):

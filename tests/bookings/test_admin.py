@@ -281,6 +281,20 @@ def test_dashboard_shows_the_queue_to_reception(client, reception_user):
     assert (queue["new"], queue["urgent"], queue["overdue"], queue["today"]) == (5, 1, 3, 1)
 
 
+def test_dashboard_lists_todays_visitors_to_call_instead_of_a_text(client, reception_user):
+    noon = timezone.make_aware(datetime.combine(timezone.localdate(), time(12)))
+    calls = AppointmentFactory(start=noon, consultation__name="Ravi", consultation__phone="+919811012345")
+    texted = AppointmentFactory(start=noon + timedelta(hours=1), consultation__contact_by_whatsapp=True)
+    client.force_login(reception_user)
+    panel = client.get(reverse("admin:index")).content.decode().split("To call today")[1].split("</ul>")[0]
+    assert (
+        f'12:00, <a href="{calls.consultation.get_absolute_url()}">{calls.consultation.reference}</a> (Ravi'
+        in panel
+    )
+    assert 'href="tel:+919811012345"' in panel
+    assert texted.consultation.reference not in panel
+
+
 def test_dashboard_counts(rf, reception_user):
     from bookings.templatetags.bookings_dashboard import booking_dashboard
 
