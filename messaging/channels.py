@@ -108,6 +108,8 @@ class TextChannel:
 
     def build(self, kind, message, clinic):
         consultation = message.consultation
+        if not consultation.phone or not consultation.phone.is_valid():
+            raise Undeliverable("not a valid phone number")
         # WhatsApp shows the clinic's account whatever the text says.
         discreet = consultation.discreet and self.name == "sms"
         language = translation.get_language()
@@ -129,12 +131,13 @@ class FileChannel(TextChannel):
     readable by its owner only, as the .eml files in var/mail/ are."""
 
     def send(self, kind, message, clinic):
+        text = self.build(kind, message, clinic)
         folder = Path(settings.MESSAGE_FILE_PATH)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         path = folder / f"{stamp}-{self.name}-{uuid.uuid4().hex[:8]}.txt"
         path.touch(mode=0o600, exist_ok=False)
-        path.write_text(str(self.build(kind, message, clinic)), encoding="utf-8")
+        path.write_text(str(text), encoding="utf-8")
 
 
 class ConsoleChannel(TextChannel):

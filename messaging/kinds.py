@@ -57,10 +57,10 @@ class MessageKind:
         return message.consultation.page_language
 
     def wanted(self, message):
-        """Not for an erased request, nor on a channel the visitor has switched off."""
+        """Not for an erased request, nor by a text the visitor did not agree to (or switched off)."""
         consultation = message.consultation
         return not consultation.erased_at and (
-            message.channel == "email" or message.channel in consultation.contact_channels
+            message.channel not in TEXT_CHANNELS or message.channel in consultation.contact_channels
         )
 
     def recipients(self, message, clinic):

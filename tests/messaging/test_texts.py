@@ -19,6 +19,7 @@ from django.utils import translation
 from twilio.request_validator import RequestValidator
 
 from bookings import services, tokens
+from bookings.models import ConsultationRequest
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 from messaging.texts import TEXTS
@@ -40,7 +41,7 @@ SMS_LIMIT = {"en": 2 * 153, "hi": 5 * 67}
 WHATSAPP_LIMIT = 1024  # a template's body
 
 
-def book(channels, *, discreet=False, language="en", mode="video", reminders=False):
+def book(channels, *, discreet=False, language="en", mode="video", reminders=False, specialist=None):
     consultation = ConsultationRequestFactory(
         name="Meera",
         email="meera@example.com",
@@ -56,7 +57,7 @@ def book(channels, *, discreet=False, language="en", mode="video", reminders=Fal
     with override_settings(BOOKING_REMINDER_HOURS=[24, 2] if reminders else []):
         return services.schedule_appointment(
             consultation,
-            specialist=specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
+            specialist=specialist or specialist_working_every_day(name="Dr Kavya Rao", title="Sexologist"),
             start=clinic_time(hour=11, minute=30),
         )
 
@@ -323,3 +324,20 @@ def test_an_sms_stop_from_the_provider_switches_sms_off(clinic_profile, client, 
     signed_post(client, {"From": "whatsapp:+919811012345", "Body": "stop"})
     appointment.consultation.refresh_from_db()
     assert appointment.consultation.contact_channels == ["email"]
+
+
+def test_a_number_that_is_not_valid_gets_no_text_and_the_console_backend_prints(
+    clinic_profile, settings, capsys, sent_texts
+):
+    settings.MESSAGE_CHANNELS = {**settings.MESSAGE_CHANNELS, "whatsapp": "messaging.channels.ConsoleChannel"}
+    appointment = book(["email", "sms", "whatsapp"])
+    ConsultationRequest.objects.filter(pk=appointment.consultation_id).update(phone="+9112")
+    run_worker()
+    assert sent_texts() == []
+    failed = OutgoingMessage.objects.exclude(channel="email").values_list("status", "last_error")
+    assert set(failed) == {("failed", "Undeliverable (not a valid phone number)")}
+    other = book(["email", "whatsapp"], specialist=specialist_working_every_day())
+    run_worker()
+    printed = capsys.readouterr().out
+    assert "Channel: whatsapp\nTo: +919811012345\nTemplate: confirmation" in printed
+    assert other.consultation.reference in printed
