@@ -10,12 +10,16 @@ Along the way:
 
 - smtp:   the mail server refuses connections for the first half, then comes back;
 - db:     PostgreSQL restarts in the middle of the run;
-- worker: the task worker is killed while it sends, and started again.
+- worker: the task worker is killed while it sends, and started again;
+- texts:  the SMS and WhatsApp provider (a local server answering as Twilio's
+          API does) answers 503 for the first TEXTS_OUTAGE seconds after staff
+          confirm TEXTED appointments of visitors who chose both.
 
 At the end it checks that every booking a visitor was thanked for is stored
 exactly once with a unique reference, that no response was a 5xx other than the
 site's own 503 page during the database restart, and that every email arrived
-exactly once. It prints a summary and exits non-zero on any loss.
+exactly once, and every SMS and WhatsApp message too. It prints a summary and
+exits non-zero on any loss.
 
 Only loopback addresses are used. The database named by --database is dropped
 and created again; the Redis database --redis-db is flushed.
@@ -44,6 +48,9 @@ from pathlib import Path
 from nginx import Nginx, free_port
 from run import ROOT, manage, wait_until_up
 
+TEXTED = 50
+TEXTS_OUTAGE = 20
+WHATSAPP_TEMPLATE = "HX00000000000000000000000000000001"
 HIDDEN_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 REFERENCE = re.compile(r"data-reference>([A-Z0-9]{8})<")
 
@@ -80,6 +87,49 @@ class Sink:
                 for rcpt in recipients:
                     counts[(rcpt.lower(), subject)] += 1
             return counts
+
+
+class TwilioSink:
+    """A local server answering as Twilio's Messages API does (503 until
+    `failing_until`), recording each message it accepts."""
+
+    def __init__(self, port):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.accepted = collections.Counter()  # (to, "sms" or the WhatsApp template) -> count
+        self.refused = 0
+        self.failing_until = 0.0
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+                form = urllib.parse.parse_qs(body)
+                with sink_lock:
+                    if time.monotonic() < sink.failing_until:
+                        sink.refused += 1
+                        status, answer = 503, b'{"code": 20503, "message": "Unavailable", "status": 503}'
+                    else:
+                        to = form["To"][0].removeprefix("whatsapp:")
+                        sink.accepted[(to, form.get("ContentSid", ["sms"])[0])] += 1
+                        status, answer = 201, b'{"sid": "SM1", "status": "queued"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        sink_lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+
+    def start(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
 
 
 class Stats:
@@ -164,8 +214,9 @@ def visitor(number, proxy, stats, day, attempts=8):
                     {
                         "name": f"Loadtest visitor {number}",
                         "email": f"visitor{number}@loadtest.example",
-                        "phone": "+91 98765 43210",
-                        "contact_channels": "email",
+                        # A number of their own: texts are counted per number.
+                        "phone": f"+91 98{number:08d}",
+                        "contact_channels": ["email", "sms", "whatsapp"],
                         "who_for": "adult",
                         "mode": "video",
                         "spoken_language": "en",
@@ -178,7 +229,7 @@ def visitor(number, proxy, stats, day, attempts=8):
                 )
             started = time.perf_counter()
             status, html, final_url = browser.fetch(
-                form_url, urllib.parse.urlencode(fields).encode(), referer=form_url
+                form_url, urllib.parse.urlencode(fields, doseq=True).encode(), referer=form_url
             )
             stats.record("booking POST", status)
             with stats.lock:
@@ -226,7 +277,9 @@ def main():
     parser.add_argument("--bookings", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--readers", type=int, default=200)
-    parser.add_argument("--faults", default="smtp,db,worker", help="comma-separated: smtp, db, worker")
+    parser.add_argument(
+        "--faults", default="smtp,db,worker,texts", help="comma-separated: smtp, db, worker, texts"
+    )
     parser.add_argument(
         "--server", default=os.environ.get("LOADTEST_PG", "postgres://postgres@127.0.0.1:5432")
     )
@@ -248,6 +301,7 @@ def main():
 
     tmp = Path(tempfile.mkdtemp(prefix="clinic-loadtest-"))
     smtp_port = free_port()
+    twilio_port = free_port()
     ports = [free_port(), free_port()]
     https_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
@@ -270,6 +324,15 @@ def main():
         EMAIL_PORT=str(smtp_port),
         EMAIL_TIMEOUT="5",
         CLINIC_INBOX_EMAIL="inbox@loadtest.example",
+        SMS_BACKEND="messaging.channels.TwilioChannel",
+        WHATSAPP_BACKEND="messaging.channels.TwilioChannel",
+        TWILIO_API_URL=f"http://127.0.0.1:{twilio_port}",
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN="loadtest-token",
+        TWILIO_SMS_FROM="MG" + "0" * 32,
+        TWILIO_WHATSAPP_FROM="+911244000000",
+        MESSAGE_TEMPLATE_IDS=f'{{"whatsapp:confirmation:en": "{WHATSAPP_TEMPLATE}"}}',
+        MESSAGE_TIMEOUT="5",
         # nginx, on 127.0.0.1, appends each visitor's address to X-Forwarded-For.
         TRUSTED_PROXY_IPS="127.0.0.1",
         # The simulated staff sign in with a password alone.
@@ -348,6 +411,8 @@ def main():
     sink = Sink(smtp_port)
     if "smtp" not in faults:
         sink.start()
+    twilio = TwilioSink(twilio_port)
+    twilio.start()
     stats = Stats()
     day = next_open_day(env)
     reader_paths = ["/", "/articles/", "/articles/kiss-and-sex-intimacy-and-mental-health/", "/about/"]
@@ -387,15 +452,24 @@ def main():
     if "smtp" in faults and "smtp" not in events:
         sink.start()
     staff = staff_schedule_at_once(env, proxy, day)
+    if "texts" in faults:
+        twilio.failing_until = time.monotonic() + TEXTS_OUTAGE
+    texted = confirm_for_texts(env, day)
+    texts_started = time.monotonic()
 
     # Every email: one acknowledgement per visitor, one notification per
-    # booking, and a confirmation for the appointment staff scheduled.
-    expected = len(stats.thanked) * 2 + staff["booked"]
+    # booking, and a confirmation for each appointment staff scheduled; an SMS
+    # and a WhatsApp confirmation for each of those (the visitors chose both).
+    expected = len(stats.thanked) * 2 + staff["booked"] + len(texted)
+    expected_texts = {(phone, kind): 1 for phone in texted for kind in ("sms", WHATSAPP_TEMPLATE)}
     deadline = time.monotonic() + args.deliver_timeout
-    delivered_at = None
+    delivered_at = texts_at = None
     while time.monotonic() < deadline:
-        if len(sink.messages) >= expected:
+        if len(sink.messages) >= expected and delivered_at is None:
             delivered_at = time.monotonic()
+        if set(twilio.accepted) >= set(expected_texts) and texts_at is None:
+            texts_at = time.monotonic()
+        if delivered_at and texts_at:
             break
         time.sleep(0.5)
     time.sleep(3)  # anything sent twice would arrive now
@@ -423,6 +497,7 @@ def main():
         except subprocess.TimeoutExpired:
             process.kill()
     sink.stop()
+    twilio.stop()
     proxy.stop()
 
     latencies = sorted(stats.post_latencies)
@@ -451,6 +526,14 @@ def main():
         print(
             f"  every email delivered {delivered_at - events['smtp']:.1f} s after the mail server came back"
         )
+    doubled_texts = {key: n for key, n in twilio.accepted.items() if n > 1}
+    missing_texts = set(expected_texts) - set(twilio.accepted)
+    print(
+        f"  texts: {sum(twilio.accepted.values())} accepted by the provider, {len(expected_texts)} expected "
+        f"(SMS and WhatsApp for {len(texted)} confirmations); missing {len(missing_texts)}, doubled "
+        f"{len(doubled_texts)}; refused while it was down: {twilio.refused}"
+        + (f"; all delivered {texts_at - texts_started:.1f} s after staff confirmed" if texts_at else "")
+    )
     if recovery:
         print(
             f"  PostgreSQL restart: both instances healthy again {recovery.get('seconds', float('nan')):.1f} s "
@@ -475,6 +558,10 @@ def main():
         failures.append(f"{len(duplicates)} visitors got their acknowledgement more than once")
     if visitors_without_ack or len(sink.messages) != expected:
         failures.append(f"emails: {len(sink.messages)} received, {expected} expected")
+    if missing_texts or doubled_texts or sum(twilio.accepted.values()) != len(expected_texts):
+        failures.append(f"texts: {len(missing_texts)} missing, {len(doubled_texts)} doubled")
+    if "texts" in faults and not twilio.refused:
+        failures.append("the texting provider's outage was never met")
     if (staff["booked"], staff["refused"], staff["other"]) != (1, 1, 0):
         print(f"  staff answers: {staff.get('answers')}")
         failures.append(f"staff scheduling at once: {staff}")
@@ -570,6 +657,26 @@ def staff_schedule_at_once(env, proxy, day):
             result["other"] += 1
             result.setdefault("answers", []).append((status, final_url, re.sub(r"\s+", " ", html)[:300]))
     return result
+
+
+def confirm_for_texts(env, day):
+    """Staff confirm TEXTED more requests at once (through the service layer, as
+    the admin does); returns the visitors' numbers, each due an SMS and a WhatsApp."""
+    out = run_django(
+        env,
+        "from datetime import datetime, time, timedelta\n"
+        "from django.utils import timezone\n"
+        "from bookings import services\n"
+        "from bookings.models import ConsultationRequest\n"
+        "from clinic.models import Specialist\n"
+        "specialist = Specialist.objects.get(slug='loadtest-specialist')\n"
+        f"first = timezone.make_aware(datetime.combine(datetime.fromisoformat('{day}').date() + timedelta(days=1), time(8)))\n"
+        f"rs = ConsultationRequest.objects.filter(status='new').order_by('pk')[:{TEXTED}]\n"
+        "for n, r in enumerate(rs):\n"
+        "    services.schedule_appointment(r, specialist=specialist, start=first + timedelta(hours=n), override_hours=True)\n"
+        "    print('PHONE', r.phone.as_e164)\n",
+    )
+    return re.findall(r"PHONE (\S+)", out)
 
 
 def restart_postgres(recovery, bases):
