@@ -134,10 +134,11 @@ def _record_sent(message):
 
 
 def _wake_waiting_retries(channel_name):
-    """The channel's provider is back: send its backlog now, not after its back-off."""
+    """The channel's provider is back: send its backlog now, not after its back-off
+    (the retries only: a reminder waits for its time)."""
     now = timezone.now()
     waiting = OutgoingMessage.objects.filter(
-        status=Status.QUEUED, next_attempt_at__gt=now, channel=channel_name
+        status=Status.QUEUED, next_attempt_at__gt=now, channel=channel_name, attempts__gt=0
     )
     with transaction.atomic():
         woken = list(waiting.values_list("pk", flat=True))

@@ -341,3 +341,21 @@ def test_a_number_that_is_not_valid_gets_no_text_and_the_console_backend_prints(
     printed = capsys.readouterr().out
     assert "Channel: whatsapp\nTo: +919811012345\nTemplate: confirmation" in printed
     assert other.consultation.reference in printed
+
+
+def test_a_provider_back_up_sends_its_backlog_but_not_reminders_before_their_time(clinic_profile, twilio):
+    twilio.answers = [(503, {"code": 20503, "message": "Service unavailable", "status": 503})]
+    appointment = book(["email", "sms"], reminders=True)
+    run_worker()
+    confirmation = OutgoingMessage.objects.get(channel="sms", kind="confirmation")
+    assert (confirmation.status, confirmation.attempts) == ("queued", 1)
+    time_passes(OutgoingMessage.objects.filter(pk=confirmation.pk))
+    run_worker()  # the retry succeeds, and would wake whatever waits on this channel
+    confirmation.refresh_from_db()
+    assert confirmation.status == "sent"
+    reminders = OutgoingMessage.objects.filter(kind="reminder")
+    assert sorted(reminders.values_list("channel", "status", "next_attempt_at")) == [
+        ("sms", "queued", appointment.start - timedelta(hours=24)),
+        ("sms", "queued", appointment.start - timedelta(hours=2)),
+    ]
+    assert len(twilio.received) == 2
