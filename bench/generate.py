@@ -93,6 +93,7 @@ def valid_booking(number):
         "no_time_suits": "on",
         "safe_now": "yes",
         "consent": "on",
+        "remote_consent": "on",
     }
 
 

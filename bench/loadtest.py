@@ -219,6 +219,7 @@ def visitor(number, proxy, stats, day, attempts=8):
                         "contact_channels": ["email", "sms", "whatsapp"],
                         "who_for": "adult",
                         "mode": "video",
+                        "remote_consent": "on",
                         "spoken_language": "en",
                         "window1_date": day,
                         "window1_part": "morning",
@@ -331,7 +332,7 @@ def main():
         TWILIO_AUTH_TOKEN="loadtest-token",
         TWILIO_SMS_FROM="MG" + "0" * 32,
         TWILIO_WHATSAPP_FROM="+911244000000",
-        MESSAGE_TEMPLATE_IDS=f'{{"whatsapp:confirmation:en": "{WHATSAPP_TEMPLATE}"}}',
+        MESSAGE_TEMPLATE_IDS=f'{{"whatsapp:confirmation_video:en": "{WHATSAPP_TEMPLATE}"}}',
         MESSAGE_TIMEOUT="5",
         # nginx, on 127.0.0.1, appends each visitor's address to X-Forwarded-For.
         TRUSTED_PROXY_IPS="127.0.0.1",

@@ -5,12 +5,14 @@ attendee, then CANCEL, one UID with a rising SEQUENCE, so their calendar
 updates the one event."""
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
-from clinic.links import site_domain
+from clinic.links import absolute_url, site_domain
 
+from . import rooms
 from .models import Mode
 
 PRODID = "-//Clinic website//Appointments//EN"
@@ -46,8 +48,12 @@ def appointment_calendar(appointment, clinic):
     event.add("attendee", attendee)
     if appointment.mode == Mode.IN_CLINIC:
         event.add("location", ", ".join([clinic.name, *clinic.address_lines]))
+    elif appointment.mode == Mode.VIDEO and appointment.video_link:
+        link = rooms.participant_link(appointment)
+        event.add("location", link)
+        event.add("url", link)
     elif appointment.mode == Mode.VIDEO:
-        event.add("location", appointment.video_link or _("Video call"))
+        event.add("location", _("Video call"))
     else:
         event.add("location", _("Phone call"))
     event.add(
@@ -81,7 +87,13 @@ def specialist_calendar(specialist, appointments):
         event.add("dtend", timezone.localtime(appointment.end))
         event.add("summary", f"{appointment.get_mode_display()} · {reference}")
         event.add("status", "TENTATIVE" if appointment.is_held else "CONFIRMED")
-        event.add("description", f"Reference {reference}. Details in the clinic admin.")
+        description = f"Reference {reference}. Details in the clinic admin."
+        if appointment.mode == Mode.VIDEO and appointment.video_link:
+            # The admin's join link: it asks the clinician to sign in.
+            room = absolute_url(reverse("admin:bookings_appointment_join", args=[appointment.pk]))
+            event.add("url", room)
+            description += f" Video room: {room}"
+        event.add("description", description)
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

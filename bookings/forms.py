@@ -36,6 +36,9 @@ WINDOW_FIELDS = [f"window{n}_{part}" for n in WINDOWS for part in ("date", "part
 DATE_INVALID = _("Please enter a date, for example 2026-12-24.")
 # Form field -> the query parameter of a link that prefills it.
 LINK_PARAMETERS = {"concern": "topic", "source_article": "article", "preferred_specialist": "specialist"}
+# The ways of meeting that need the visitor's consent to consult at a distance.
+REMOTE_MODES = [Mode.VIDEO, Mode.PHONE]
+
 # Checked by the form and set in save(), so model validation does not ask the
 # database once per constraint that repeats their rules.
 CHECKED_BY_FORM = ["concern", "message", "mode", "preferred_specialist", *WINDOW_FIELDS]
@@ -96,6 +99,15 @@ class ConsultationRequestForm(forms.ModelForm):
     consent = forms.BooleanField(
         required=True,
         error_messages={"required": _("We can only reply if you agree to this. Please tick the box.")},
+    )
+    # India's Telemedicine Practice Guidelines: consent to consult at a distance, asked for those modes.
+    remote_consent = forms.BooleanField(
+        required=False,
+        label=_(
+            "For a video or phone consultation: I consent to consult this way. At the start, the specialist "
+            "will confirm who I am and who the consultation is for, as India's Telemedicine Practice "
+            "Guidelines ask."
+        ),
     )
     submission_key = forms.CharField(widget=forms.HiddenInput, required=False)
     # A field people never see (hidden by a CSS class) but form-filling bots do.
@@ -411,6 +423,11 @@ class ConsultationRequestForm(forms.ModelForm):
                 _("%(name)s does not offer this way of meeting. Please choose another, or “No preference”.")
                 % {"name": specialist.name},
             )
+        if mode in REMOTE_MODES and not cleaned.get("remote_consent"):
+            self.add_error(
+                "remote_consent",
+                _("Please agree to a video or phone consultation, or choose to meet in the clinic."),
+            )
         cleaned["slot"] = self._clean_slot()
         if cleaned["slot"] or "slot" in self.errors:
             # A chosen time stands in for the preferred windows.
@@ -448,6 +465,8 @@ class ConsultationRequestForm(forms.ModelForm):
         consultation.contact_channels = self.cleaned_data["contact_channels"]
         for name in [*CHECKED_BY_FORM, *CAMPAIGN_FIELDS, "submission_key", "source_article"]:
             setattr(consultation, name, self.cleaned_data[name])
+        if consultation.mode in REMOTE_MODES:
+            consultation.remote_consent_at = timezone.now()
         return consultation
 
 

@@ -16,7 +16,7 @@ from clinic.models import ClinicProfile, Mode, OpeningHours, Specialist
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 
-from . import availability, lifecycle
+from . import availability, lifecycle, rooms
 from .models import Appointment, ConsultationRequest, InternalNote, WorkingHours
 from .models.requests import (
     CAMPAIGN_FIELDS,
@@ -402,6 +402,18 @@ def _place(appointment, specialist, start, end, *, override_hours):
     appointment.specialist, appointment.start, appointment.end = specialist, start, end
 
 
+def _give_room(appointment, previous_specialist=None):
+    """A video appointment being confirmed gets its room (bookings.rooms) unless
+    it has one; moving keeps it, except a former specialist's own fixed room.
+    Any other way of meeting has none."""
+    if appointment.mode != Mode.VIDEO:
+        appointment.video_link = ""
+        return
+    former = previous_specialist.video_room if previous_specialist else ""
+    if not appointment.video_link or (former and appointment.video_link == former):
+        appointment.video_link = rooms.new_room(appointment.specialist)
+
+
 def _save_guarded(appointment, **save_kwargs):
     """The database's overlap guard, as the same friendly error."""
     try:
@@ -478,6 +490,7 @@ def schedule_appointment(
     )
     end = start + (duration or specialist.length_for(appointment.mode))
     _place(appointment, specialist, start, end, override_hours=override_hours)
+    _give_room(appointment)
     _history(appointment, "Scheduled", user)
     _save_guarded(appointment, force_insert=True)
     _scheduled(appointment, user)
@@ -508,8 +521,10 @@ def reschedule_appointment(
     for name, value in [("mode", mode), ("location", location), ("video_link", video_link)]:
         if value is not None:
             setattr(current, name, value)
+    previous = current.specialist
     # A time kept as it was is not checked against the hours again (it may have been an override).
     _place(current, specialist, start, end, override_hours=override_hours or not moved)
+    _give_room(current, previous)
     current.sequence += 1
     _history(current, "Rescheduled" if moved else "Details changed", user)
     _save_guarded(current)
@@ -532,8 +547,10 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     was_confirmed = current.is_confirmed
     current.cancellation_reason = reason[:500]
     current.sequence += 1
+    current.video_link = ""  # the room is retired: nobody meets there any more
     by = "Cancelled by the visitor" if by_visitor else "Cancelled"
-    _move(current, AppointmentStatus.CANCELLED, by, user, fields=["cancellation_reason", "sequence"])
+    fields = ["cancellation_reason", "sequence", "video_link"]
+    _move(current, AppointmentStatus.CANCELLED, by, user, fields=fields)
     if was_confirmed:
         outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
     consultation = current.consultation
@@ -563,6 +580,7 @@ def confirm_hold(appointment, *, user, location=None, video_link=None):
     for name, value in [("location", location), ("video_link", video_link)]:
         if value is not None:
             setattr(current, name, value)
+    _give_room(current)
     _move(current, AppointmentStatus.CONFIRMED, "Confirmed", user, fields=["location", "video_link"])
     _scheduled(current, user)
     logger.info("Appointment %s confirmed", current.pk)
@@ -576,12 +594,13 @@ def offer_time(appointment, *, start, specialist=None, user, override_hours=Fals
     current = _locked(appointment, held=True)
     specialist = specialist or current.specialist
     end = start + specialist.length_for(current.mode)
+    previous = current.specialist
     _place(current, specialist, start, end, override_hours=override_hours)
+    _give_room(current, previous)
     current.sequence += 1
     reason = "Another time offered and confirmed"
-    _move(
-        current, AppointmentStatus.CONFIRMED, reason, user, fields=["specialist", "start", "end", "sequence"]
-    )
+    fields = ["specialist", "start", "end", "sequence", "video_link"]
+    _move(current, AppointmentStatus.CONFIRMED, reason, user, fields=fields)
     _scheduled(current, user)
     logger.info("Appointment %s moved and confirmed", current.pk)
     return current
@@ -614,6 +633,14 @@ def release_expired_holds(now=None):
     if released:
         logger.info("%d hold(s) released: not confirmed in time", released)
     return released
+
+
+def record_identity_check(appointment, *, checked, user):
+    """The clinician confirmed who is on a video or phone call (India's
+    Telemedicine Practice Guidelines); the history keeps who and when."""
+    appointment.identity_checked = checked
+    _history(appointment, "Identity checked" if checked else "Identity check undone", user)
+    appointment.save(update_fields=["identity_checked"])
 
 
 @transaction.atomic

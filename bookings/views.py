@@ -24,7 +24,7 @@ from clinic.models import Specialist
 from clinic.net import client_ip
 from messaging.kinds import TEXT_CHANNELS
 
-from . import availability, services, tokens
+from . import availability, rooms, services, tokens
 from .forms import SUBMISSION_SALT, ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import Appointment, ConsultationRequest, Mode
 from .models.requests import CONTACT_CHANNELS, Language, SafeNow
@@ -307,6 +307,22 @@ def appointment_context(appointment):
         "fee": appointment.specialist.fee_for(appointment.mode),
         "changeable": appointment.changeable_by_visitor,
         "cutoff_hours": settings.BOOKING_CHANGE_CUTOFF_HOURS,
+        "join": join_context(appointment),
+    }
+
+
+def join_context(appointment):
+    """The Join button of a confirmed video appointment: usable in its window
+    (bookings.rooms.join_window), else saying when it opens or that it ended."""
+    if not (appointment.is_confirmed and appointment.mode == Mode.VIDEO and appointment.video_link):
+        return None
+    opens, closes = rooms.join_window(appointment)
+    now = timezone.now()
+    return {
+        "opens": opens,
+        "open": opens <= now < closes,
+        "ended": closes <= now,
+        "link": rooms.participant_link(appointment),
     }
 
 

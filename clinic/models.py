@@ -299,6 +299,12 @@ class Specialist(models.Model):
     length_phone = models.PositiveSmallIntegerField(
         "length by phone (minutes)", default=DEFAULT_LENGTH_MINUTES
     )
+    video_room = models.URLField(
+        "own video room",
+        blank=True,
+        help_text="Optional: a fixed meeting link of theirs (Zoom, Google Meet) for every video "
+        "appointment. Empty: each appointment gets its own private room.",
+    )
     # Clinicians: their staff account, and their private calendar feed.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

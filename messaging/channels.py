@@ -114,15 +114,16 @@ class TextChannel:
         discreet = consultation.discreet and self.name == "sms"
         language = translation.get_language()
         values = kind.text_variables(message, clinic)
-        template = kind.text.key(discreet=discreet)
+        text = kind.text_for(message)
+        template = text.key(discreet=discreet)
         return Text(
             channel=self.name,
             to=consultation.phone.as_e164,
             template=template,
             language=language,
             template_id=settings.MESSAGE_TEMPLATE_IDS.get(f"{self.name}:{template}:{language}", ""),
-            variables={name: values[name] for name in kind.text.variables(discreet=discreet)},
-            body=kind.text.template(discreet=discreet).format(**values),
+            variables={name: values[name] for name in text.variables(discreet=discreet)},
+            body=text.template(discreet=discreet).format(**values),
         )
 
 

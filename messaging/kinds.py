@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from bookings import calendar, tokens
+from bookings import calendar, rooms, tokens
 from clinic.links import absolute_url
+from clinic.models import Mode
 
 from . import texts
 
@@ -23,6 +24,8 @@ def appointment_context(appointment):
         "appointment": appointment,
         "when": date_format(timezone.localtime(appointment.start), "l j F Y, g:i A"),
         "fee": appointment.specialist.fee_for(appointment.mode),
+        "room_link": rooms.participant_link(appointment),
+        "join_opens_minutes": settings.VIDEO_JOIN_OPENS_MINUTES,
     }
 
 
@@ -32,6 +35,7 @@ class MessageKind:
     subject = ""  # with %(clinic)s
     template = ""
     text = None  # a messaging.texts.Text, for kinds also sent by SMS and WhatsApp
+    mode_texts = {}  # another text for an appointment by video or phone
     link_to_booking = False  # the text's link: the booking form, else the visitor's own page
     email_if_undelivered = False  # sent on one channel only: by email when that fails for good
 
@@ -44,13 +48,22 @@ class MessageKind:
             *[name for name in TEXT_CHANNELS if name in chosen and name in settings.MESSAGE_CHANNELS],
         ]
 
+    def text_for(self, message):
+        appointment = message.appointment
+        return self.mode_texts.get(appointment.mode if appointment else None, self.text)
+
     def text_variables(self, message, clinic):
         consultation = message.consultation
         path = reverse("bookings:book") if self.link_to_booking else tokens.status_path(consultation)
         variables = {"clinic": clinic.name, "reference": consultation.reference, "link": absolute_url(path)}
         if message.appointment is not None:
             start = timezone.localtime(message.appointment.start)
-            variables.update(date=date_format(start, "D j M"), time=date_format(start, "g:i A"))
+            variables.update(
+                date=date_format(start, "D j M"),
+                time=date_format(start, "g:i A"),
+                room=rooms.participant_link(message.appointment),
+                last_digits=consultation.phone.as_e164[-4:] if consultation.phone else "",
+            )
         return variables
 
     def language(self, message):
@@ -119,6 +132,7 @@ class Confirmation(ToVisitorAboutAppointment):
     subject = _("Your appointment at %(clinic)s is confirmed")
     template = "appointment_confirmation"
     text = texts.CONFIRMATION
+    mode_texts = {Mode.VIDEO: texts.CONFIRMATION_VIDEO, Mode.PHONE: texts.CONFIRMATION_PHONE}
 
 
 class Moved(ToVisitorAboutAppointment):
@@ -126,6 +140,7 @@ class Moved(ToVisitorAboutAppointment):
     subject = _("Your appointment at %(clinic)s has changed")
     template = "appointment_reschedule"
     text = texts.MOVED
+    mode_texts = {Mode.VIDEO: texts.MOVED_VIDEO, Mode.PHONE: texts.MOVED_PHONE}
 
 
 class Cancelled(ToVisitorAboutAppointment):
@@ -144,6 +159,7 @@ class Reminder(ToVisitorAboutAppointment):
     subject = _("Reminder: your appointment at %(clinic)s")
     template = "appointment_reminder"
     text = texts.REMINDER
+    mode_texts = {Mode.VIDEO: texts.REMINDER_VIDEO, Mode.PHONE: texts.REMINDER_PHONE}
     email_if_undelivered = True
 
     def channels(self, consultation):

@@ -21,7 +21,7 @@ NAMED = "{clinic}: "
 @dataclass(frozen=True)
 class Text:
     name: str
-    words: str  # with {date}, {time}, {reference}, {link}
+    words: str  # with {date}, {time}, {reference}, {link}, and for some {room} or {last_digits}
 
     def template(self, *, discreet):
         """The registered template: the words as sent, variables in braces."""
@@ -56,4 +56,51 @@ RELEASED = Text(
 REMINDER = Text(
     "reminder", _("Reminder: your appointment is on {date} at {time}. Reference {reference}. Details: {link}")
 )
-TEXTS = [CONFIRMATION, MOVED, CANCELLED, RELEASED, REMINDER]
+# Video and phone appointments: how to join, or which number we call. The
+# room's link takes the place of the visitor's page (two SMS parts at most).
+CONFIRMATION_VIDEO = Text(
+    "confirmation_video",
+    _("Your video appointment on {date} at {time} is confirmed. Join: {room} Reference {reference}."),
+)
+MOVED_VIDEO = Text(
+    "moved_video",
+    _("Your video appointment is now on {date} at {time}. Join: {room} Reference {reference}."),
+)
+REMINDER_VIDEO = Text(
+    "reminder_video",
+    _("Reminder: your video appointment is on {date} at {time}. Join: {room} Reference {reference}."),
+)
+CONFIRMATION_PHONE = Text(
+    "confirmation_phone",
+    _(
+        "Phone appointment confirmed: {date} at {time}. We will call your number ending "
+        "{last_digits}. Reference {reference}. Details: {link}"
+    ),
+)
+MOVED_PHONE = Text(
+    "moved_phone",
+    _(
+        "Phone appointment moved to {date} at {time}. We will call your number ending "
+        "{last_digits}. Reference {reference}. Details: {link}"
+    ),
+)
+REMINDER_PHONE = Text(
+    "reminder_phone",
+    _(
+        "Reminder: phone appointment on {date} at {time}. We will call your number ending "
+        "{last_digits}. Reference {reference}. Details: {link}"
+    ),
+)
+TEXTS = [
+    CONFIRMATION,
+    MOVED,
+    CANCELLED,
+    RELEASED,
+    REMINDER,
+    CONFIRMATION_VIDEO,
+    MOVED_VIDEO,
+    REMINDER_VIDEO,
+    CONFIRMATION_PHONE,
+    MOVED_PHONE,
+    REMINDER_PHONE,
+]

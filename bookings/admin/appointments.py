@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,9 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic.formats import local_datetime
-from clinic.models import Specialist
+from clinic.models import Mode, Specialist
 
-from .. import board, services
+from .. import board, rooms, services
 from ..access import own_appointments, own_requests, sees_only_own
 from ..models import Appointment, ConsultationRequest, window_start
 from .visibility import VisibleOnlyAdmin
@@ -94,11 +94,14 @@ class AppointmentAdmin(VisibleOnlyAdmin):
     date_hierarchy = "start"
     fieldsets = [
         (None, {"fields": ["consultation", "specialist", "start", "end", "mode", "next"]}),
-        ("Place", {"fields": ["location", "video_link"]}),
+        ("Place", {"fields": ["location", "room"]}),
         ("Status", {"fields": ["status", "sequence", "cancellation_reason"]}),
     ]
-    # The page and its history entries are records: nothing on them is a form field.
-    readonly_fields = flatten_fieldsets(fieldsets)
+    # India's Telemedicine Practice Guidelines: who the clinician should see on the call.
+    identity_fieldset = ("At the start of the call", {"fields": ["visitor", "identity_checked"]})
+    # The page and its history entries are records: nothing on them is a form field
+    # but the identity check of a video or phone consultation.
+    readonly_fields = [*flatten_fieldsets(fieldsets), "visitor"]
     actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
 
     def get_queryset(self, request):
@@ -114,6 +117,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_appointment_reschedule"),
             path("<int:pk>/confirm/", view(self.confirm_view), name="bookings_appointment_confirm"),
             path("<int:pk>/offer/", view(self.offer_view), name="bookings_appointment_offer"),
+            path("<int:pk>/join/", view(self.join_view), name="bookings_appointment_join"),
             *super().get_urls(),
         ]
 
@@ -122,8 +126,54 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        # The page of an appointment is a record; changes go through reschedule_view.
-        return obj is None and super().has_change_permission(request)
+        # The page of an appointment is a record (changes go through reschedule_view),
+        # but for the clinician's identity check at the start of a remote consultation.
+        if obj is None:
+            return super().has_change_permission(request)
+        remote = obj.is_confirmed and obj.mode != Mode.IN_CLINIC
+        return remote and request.user.has_perm("bookings.check_identity")
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.mode != Mode.IN_CLINIC:
+            return [*self.fieldsets, self.identity_fieldset]
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_change_permission(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "identity_checked"]
+
+    def save_model(self, request, obj, form, change):
+        services.record_identity_check(obj, checked=obj.identity_checked, user=request.user)
+
+    @admin.display(description="video room or phone")
+    def room(self, obj):
+        if obj.mode == Mode.PHONE:
+            phone = obj.consultation.phone
+            return format_html(
+                'Call the visitor on <a href="tel:{}">{}</a>', phone.as_e164, phone.as_national
+            )
+        if obj.mode != Mode.VIDEO or not obj.video_link:
+            return "—"
+        url = reverse("admin:bookings_appointment_join", args=[obj.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">Open the video room</a>', url)
+
+    @admin.display(description="who to expect")
+    def visitor(self, obj):
+        consultation = obj.consultation
+        return format_html(
+            "{} · {} · {}",
+            consultation.name or "(erased)",
+            consultation.get_who_for_display(),
+            consultation.phone.as_national if consultation.phone else "no phone",
+        )
+
+    def join_view(self, request, pk):
+        """The clinician into the video room, as its moderator, in one click."""
+        appointment = get_object_or_404(self.get_queryset(request).select_related("specialist"), pk=pk)
+        if not (appointment.is_confirmed and appointment.video_link):
+            raise Http404("This appointment has no video room.")
+        return redirect(rooms.participant_link(appointment, moderator=True, name=appointment.specialist.name))
 
     @admin.display(description="next steps")
     def next(self, obj):

@@ -72,7 +72,17 @@ class Appointment(models.Model):
         help_text="For appointments in the clinic: the room or floor the visitor should ask for.",
     )
     video_link = models.URLField(
-        blank=True, help_text="For video calls: the meeting link the visitor will use. Sent by email."
+        "video room",
+        blank=True,
+        help_text="For video calls: made when the appointment is confirmed (or type a link). "
+        "Sent to the visitor only.",
+    )
+    # India's Telemedicine Practice Guidelines: the clinician confirms who is on the call.
+    identity_checked = models.BooleanField(
+        "identity checked",
+        default=False,
+        help_text="Ticked by the clinician at the start of a video or phone consultation, "
+        "once the visitor's name, age group and who the appointment is for are confirmed.",
     )
     # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)
@@ -85,6 +95,7 @@ class Appointment(models.Model):
     class Meta:
         ordering = ["start"]
         verbose_name = "appointment"
+        permissions = [("check_identity", "Can record the identity check of a video or phone consultation")]
         # Open times and the overlap guard look for a specialist's appointments
         # that end after a moment: the recent ones, out of years of them.
         indexes = [models.Index(fields=["specialist", "end"], name="bookings_appt_spec_end_idx")]

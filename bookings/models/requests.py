@@ -292,6 +292,10 @@ class ConsultationRequest(models.Model):
     )
     consent_notice_version = models.CharField("privacy notice version agreed to", max_length=20)
     consented_at = models.DateTimeField("consent given at")
+    # India's Telemedicine Practice Guidelines: consent to consult by video or phone.
+    remote_consent_at = models.DateTimeField(
+        "consent to a video or phone consultation given at", null=True, blank=True
+    )
 
     source_article = models.ForeignKey(
         Article,

@@ -218,6 +218,15 @@ TWILIO_SMS_FROM = env_str("TWILIO_SMS_FROM", "")  # a number, a sender ID or a M
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")  # the clinic's WhatsApp number, +91…
 TWILIO_API_URL = env_str("TWILIO_API_URL", "https://api.twilio.com")
 
+# Video consultations (bookings.rooms): a Jitsi Meet room per appointment on
+# this server. With an app ID and secret (a self-hosted server with token
+# authentication, or JaaS), each participant's link carries a signed token.
+VIDEO_SERVER = env_str("VIDEO_SERVER", "https://meet.jit.si")
+VIDEO_JWT_APP_ID = env_str("VIDEO_JWT_APP_ID", "")
+VIDEO_JWT_SECRET = env_str("VIDEO_JWT_SECRET", "")
+# The visitor's Join button works from this many minutes before the start until the end.
+VIDEO_JOIN_OPENS_MINUTES = env_int("VIDEO_JOIN_OPENS_MINUTES", 15)
+
 # Emails are tasks in the database, sent by `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

@@ -22,6 +22,17 @@
   safety.forEach(function (input) { input.addEventListener("change", updateSafety); });
   updateSafety();
 
+  // The consent to consult by video or phone is asked only for those ways of meeting.
+  var remoteConsent = form.querySelector("[data-remote-consent]");
+  function updateRemoteConsent() {
+    var mode = form.querySelector("input[name='mode']:checked");
+    if (remoteConsent) { remoteConsent.hidden = mode !== null && mode.value === "in_clinic"; }
+  }
+  form.querySelectorAll("input[name='mode']").forEach(function (input) {
+    input.addEventListener("change", updateRemoteConsent);
+  });
+  updateRemoteConsent();
+
   // Open times follow the mode and the specialist without a reload: the server
   // renders the same fragment the page was built with. Without scripts the
   // "Show open times" button (in <noscript>) does the same with a round trip.

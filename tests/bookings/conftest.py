@@ -38,6 +38,7 @@ def form_data(**overrides):
         "who_for": "adult",
         "safe_now": "yes",
         "consent": "on",
+        "remote_consent": "on",
         "submission_key": new_submission_key(),
     }
     data.update(overrides)

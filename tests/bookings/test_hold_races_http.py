@@ -73,6 +73,7 @@ class Visitor:
             "who_for": "adult",
             "safe_now": "yes",
             "consent": "on",
+            "remote_consent": "on",
             "slot": slot_key,
         }
         return self.request("POST", "/book/", urlencode(data))

@@ -142,7 +142,10 @@ def test_confirming_or_offering_another_time_keeps_the_place_and_video_link(hold
     )
 
     other = AppointmentFactory(
-        status=State.HELD, video_link="https://meet.example/room-2", start=hold.start + timedelta(days=1)
+        status=State.HELD,
+        mode="video",
+        video_link="https://meet.example/room-2",
+        start=hold.start + timedelta(days=1),
     )
     new_start = timezone.localtime(other.start + timedelta(hours=2))
     services.offer_time(other, start=new_start, user=None, override_hours=True)

@@ -52,6 +52,7 @@ fields = st.fixed_dictionaries(
         "who_for": st.sampled_from(["adult", "guardian", "child"]),
         "safe_now": st.sampled_from(["yes", "no", "", "maybe"]),
         "consent": st.sampled_from(["on", ""]),
+        "remote_consent": st.sampled_from(["on", ""]),
         "concern": st.one_of(text, st.sampled_from(["", "topic-1", "no-such-topic"])),
         "utm_source": text,
         "source_article": text,

@@ -75,7 +75,7 @@ def test_visitor_books_from_an_article(page, viewport_name, viewport):
 
     page.get_by_label("Email address").fill("priya@example.com")
     page.get_by_label("Phone number").fill("98765 43210")
-    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    agree(page)
     page.get_by_role("button", name="Send my request").click()
 
     page.wait_for_url("**/book/thanks/**")
@@ -112,11 +112,19 @@ def check_axe_without_javascript(browser, live_server, page, context_name):
         context.close()
 
 
+def agree(page):
+    """The privacy consent, and for a video or phone consultation the consent to consult so."""
+    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    remote = page.get_by_role("checkbox", name=re.compile("I consent to consult"))
+    if remote.is_visible():
+        remote.check()
+
+
 def fill_about_you(page):
     page.get_by_label("Your name").fill("Priya")
     page.get_by_label("Email address").fill("priya@example.com")
     page.get_by_label("Phone number").fill("98765 43210")
-    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    agree(page)
 
 
 @pytest.mark.parametrize("viewport_name,viewport", VIEWPORTS)
@@ -281,7 +289,7 @@ def test_back_then_send_again_books_once_and_the_page_agrees_with_itself(page):
     page.get_by_label("Your name").fill("Priya")
     page.get_by_label("Email address").fill("priya@example.com")
     page.get_by_label("Phone number").fill("98765 43210")
-    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    agree(page)
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url("**/book/thanks/**")
 
@@ -304,7 +312,7 @@ def test_back_then_send_again_books_once_and_the_page_agrees_with_itself(page):
     page.get_by_label("Email address").fill("priya@example.com")
     page.get_by_label("Phone number").fill("98765 43210")
     page.locator("[data-open-times] label.open-times__button").first.click()  # another time, with Dr Rao
-    page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    agree(page)
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_url("**/book/thanks/**")
     expect(page.locator("[data-sent-again]")).to_be_visible()

@@ -138,6 +138,7 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
     page.get_by_label("Email address").fill("priya@example.com")
     page.get_by_label("Phone number").fill("98765 43210")
     page.get_by_role("checkbox", name=re.compile("I agree")).check()
+    page.get_by_role("checkbox", name=re.compile("I consent to consult")).check()
     look_here("form")
     page.get_by_role("button", name="Send my request").click()
 

@@ -41,7 +41,7 @@ SMS_LIMIT = {"en": 2 * 153, "hi": 5 * 67}
 WHATSAPP_LIMIT = 1024  # a template's body
 
 
-def book(channels, *, discreet=False, language="en", mode="video", reminders=False, specialist=None):
+def book(channels, *, discreet=False, language="en", mode="in_clinic", reminders=False, specialist=None):
     consultation = ConsultationRequestFactory(
         name="Meera",
         email="meera@example.com",
@@ -126,26 +126,32 @@ def test_moving_and_cancelling_send_their_own_texts_in_hindi(clinic_profile, sen
 @pytest.mark.parametrize("language", ["en", "hi"])
 def test_each_text_matches_its_registered_template_within_its_length(clinic_profile, language):
     """What is sent is the listed template with its variables filled in, no
-    longer than the channel allows, with a link to this site only."""
-    appointment = book(["email", "sms", "whatsapp"], language=language)
+    longer than the channel allows, with links to this site and its video
+    server only."""
+    appointment = book(["email", "sms", "whatsapp"], language=language, mode="video")
     message = OutgoingMessage.objects.filter(channel="sms").first()
     listing = StringIO()
     call_command("message_templates", stdout=listing)
+    used = set()
     for kind in kinds.KINDS.values():
-        if kind.text is None:
-            continue
-        with translation.override(language):
-            values = kind.text_variables(message, clinic_profile)
-            for discreet in (False, True):
-                template = kind.text.template(discreet=discreet)
-                body = template.format(**values)
-                registered = re.sub(r"\{\w+\}", "{#var#}", template)
-                assert f"    {registered}\n" in listing.getvalue()
-                assert len(body) <= min(SMS_LIMIT[language], WHATSAPP_LIMIT), body
-                links = re.findall(r"https?://\S+", body)
-                assert links and all(link.startswith("http://testserver/") for link in links)
+        for text in [kind.text, *kind.mode_texts.values()] if kind.text else []:
+            used.add(text.name)
+            with translation.override(language):
+                values = kind.text_variables(message, clinic_profile)
+                for discreet in (False, True):
+                    template = text.template(discreet=discreet)
+                    body = template.format(**values)
+                    registered = re.sub(r"\{(link|room)\}", "{#url#}", template)
+                    registered = re.sub(r"\{\w+\}", "{#var#}", registered)
+                    assert f"    {registered}\n" in listing.getvalue()
+                    assert len(body) <= min(SMS_LIMIT[language], WHATSAPP_LIMIT), body
+                    links = re.findall(r"https?://\S+", body)
+                    assert links and all(
+                        link.startswith(("http://testserver/", "https://meet.jit.si/")) for link in links
+                    ), body
     assert appointment.consultation.reference in values["reference"]
-    assert {text.name for text in TEXTS} == {kind.text.name for kind in kinds.KINDS.values() if kind.text}
+    assert values["room"] == appointment.video_link and values["last_digits"] == "2345"
+    assert {text.name for text in TEXTS} == used
 
 
 class RecordingTwilio(BaseHTTPRequestHandler):

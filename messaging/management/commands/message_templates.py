@@ -1,6 +1,8 @@
 """What the owner registers: every SMS and WhatsApp text, in every language,
 with the key of its ID in MESSAGE_TEMPLATE_IDS. SMS (DLT) marks each variable
-{#var#}; WhatsApp numbers them {{1}}, {{2}}, … in order."""
+{#var#} (at most 30 characters) and each link {#url#}, whose addresses (this
+site's and the video server's) the owner lists with the operator too; WhatsApp
+numbers them {{1}}, {{2}}, … in order."""
 
 import re
 
@@ -11,11 +13,12 @@ from django.utils import translation
 from messaging.texts import TEXTS
 
 VARIABLE = re.compile(r"\{(\w+)\}")
+LINKS = {"link", "room"}
 
 
 def registered_form(channel, template, names):
     if channel == "sms":
-        return VARIABLE.sub("{#var#}", template)
+        return VARIABLE.sub(lambda match: "{#url#}" if match[1] in LINKS else "{#var#}", template)
     return VARIABLE.sub(lambda match: "{{" + str(names.index(match[1]) + 1) + "}}", template)
 
 
