@@ -78,6 +78,7 @@ class SpecialistAdmin(admin.ModelAdmin):
                     ("offers_in_clinic", "fee_in_clinic", "length_in_clinic"),
                     ("offers_video", "fee_video", "length_video"),
                     ("offers_phone", "fee_phone", "length_phone"),
+                    "video_room",
                 ],
                 "description": "The booking form offers only the ways of meeting ticked here. "
                 "Fees are in rupees and optional; an empty fee is not shown to visitors.",

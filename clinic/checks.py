@@ -35,4 +35,20 @@ def check_deploy_settings(app_configs, **kwargs):
                 id="clinic.W003",
             )
         )
+    if settings.VIDEO_JWT_SECRET and len(settings.VIDEO_JWT_SECRET.encode()) < 32:
+        warnings.append(
+            Warning(
+                "VIDEO_JWT_SECRET is shorter than 32 bytes: the video server's tokens could be forged.",
+                hint="Use the server's app secret, at least 32 random bytes.",
+                id="clinic.W004",
+            )
+        )
+    if not settings.VIDEO_SERVER.startswith("https://"):
+        warnings.append(
+            Warning(
+                f"VIDEO_SERVER ({settings.VIDEO_SERVER}) is not https: browsers refuse the camera there.",
+                hint="Set VIDEO_SERVER to the Jitsi server's https address.",
+                id="clinic.W005",
+            )
+        )
     return warnings

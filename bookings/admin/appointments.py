@@ -135,7 +135,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and obj.mode != Mode.IN_CLINIC:
-            return [*self.fieldsets, self.identity_fieldset]
+            return [self.fieldsets[0], self.identity_fieldset, *self.fieldsets[1:]]
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):

@@ -30,11 +30,12 @@ from tests.factories import (
 from tests.messaging.test_delivery import time_passes
 
 pytestmark = pytest.mark.django_db
+SECRET = "a-secret-of-at-least-32-bytes-long"
 ROOM = re.compile(r"https://meet\.jit\.si/[0-9a-f]{32}")
 JWT_SETTINGS = {
     "VIDEO_SERVER": "https://meet.clinic.example",
     "VIDEO_JWT_APP_ID": "clinic",
-    "VIDEO_JWT_SECRET": "s3cret",
+    "VIDEO_JWT_SECRET": SECRET,
 }
 
 
@@ -137,9 +138,7 @@ def test_with_token_authentication_each_link_opens_its_room_in_its_window_only(s
     link = rooms.participant_link(appointment)
     assert link.startswith(room + "?jwt=")
     token = link.split("?jwt=")[1]
-    claims = jwt.decode(
-        token, "s3cret", algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False}
-    )
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False})
     assert claims["room"] == room.rsplit("/", 1)[1]
     assert (claims["iss"], claims["sub"]) == ("clinic", "meet.clinic.example")
     assert claims["nbf"] == int((appointment.start - timedelta(minutes=15)).timestamp())
@@ -147,9 +146,9 @@ def test_with_token_authentication_each_link_opens_its_room_in_its_window_only(s
     assert claims["context"] == {"user": {"moderator": False}}  # no name in the visitor's link
     # Days before, the server refuses it; the signature is checked.
     with pytest.raises(jwt.ImmatureSignatureError):
-        jwt.decode(token, "s3cret", algorithms=["HS256"], audience="jitsi")
+        jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi")
     with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(token, "other", algorithms=["HS256"], audience="jitsi")
+        jwt.decode(token, "another-secret-of-32-bytes-length", algorithms=["HS256"], audience="jitsi")
 
     past = AppointmentFactory(
         mode=Mode.VIDEO,
@@ -159,7 +158,7 @@ def test_with_token_authentication_each_link_opens_its_room_in_its_window_only(s
     )
     with pytest.raises(jwt.ExpiredSignatureError):
         jwt.decode(
-            rooms.participant_link(past).split("?jwt=")[1], "s3cret", algorithms=["HS256"], audience="jitsi"
+            rooms.participant_link(past).split("?jwt=")[1], SECRET, algorithms=["HS256"], audience="jitsi"
         )
 
 
@@ -312,9 +311,7 @@ def test_the_clinician_joins_as_moderator_under_their_name(admin_client, special
     appointment = confirmed(specialist)
     response = admin_client.get(reverse("admin:bookings_appointment_join", args=[appointment.pk]))
     token = response["Location"].split("?jwt=")[1]
-    claims = jwt.decode(
-        token, "s3cret", algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False}
-    )
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False})
     assert claims["context"]["user"] == {"moderator": True, "name": "Dr Kavya Rao"}
 
 

@@ -42,6 +42,7 @@ def groups():
         apps.get_model("auth", "Permission").objects.get(codename="view_outgoingmessage")
     )
     importlib.import_module("bookings.migrations.0011_clinicians_group").create_group(apps, None)
+    importlib.import_module("bookings.migrations.0019_identity_check_permission").grant(apps, None)
 
 
 def sign_in(page, username, group):
@@ -228,3 +229,36 @@ def test_reception_confirms_a_visitors_chosen_time_from_the_schedule(page, conso
     assert OutgoingMessage.objects.filter(consultation=consultation, kind="confirmation").exists()
     page.set_viewport_size(PHONE)
     screenshot(page, "admin15-week-phone")
+
+
+def test_a_clinician_opens_the_video_room_and_records_the_identity_check(page, console_errors):
+    user = sign_in(page, "dr-ira", "Clinicians")
+    specialist = specialist_working_every_day(name="Dr Ira Sen", user=user)
+    consultation = ConsultationRequestFactory(
+        name="Priya Sharma", phone="+919811012345", mode="video", who_for="guardian"
+    )
+    appointment = AppointmentFactory(
+        consultation=consultation,
+        specialist=specialist,
+        mode="video",
+        status="confirmed",
+        start=clinic_time(hour=11),
+        end=clinic_time(hour=11, minute=50),
+        video_link="https://meet.jit.si/0123456789abcdef0123456789abcdef",
+    )
+    page.goto(reverse("admin:bookings_appointment_week") + f"?date={appointment.start:%Y-%m-%d}&view=day")
+    join = page.get_by_role("link", name=re.compile("Open the video room"))
+    expect(join).to_have_attribute("href", reverse("admin:bookings_appointment_join", args=[appointment.pk]))
+    screenshot(page, "video-clinician-day-desktop")
+
+    page.goto(reverse("admin:bookings_appointment_change", args=[appointment.pk]))
+    expect(page.locator(".field-visitor")).to_contain_text("Priya Sharma")
+    expect(page.locator(".field-visitor")).to_contain_text("Someone else, as their parent or guardian")
+    page.get_by_label("Identity checked").check()
+    screenshot(page, "video-clinician-appointment-desktop")
+    axe_admin(page, console_errors, "a video appointment's page, for its clinician")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    appointment.refresh_from_db()
+    assert appointment.identity_checked and appointment.status == "confirmed"
+    assert appointment.history.first().history_user == user

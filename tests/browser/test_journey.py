@@ -164,12 +164,19 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
     run_worker()
     (confirmation,) = to_visitor("is confirmed")
     assert ics_sequence(confirmation) == appointment.sequence
+    # A video appointment: its own room, made on confirmation, in the email and its calendar event.
+    room = appointment.video_link
+    assert re.fullmatch(r"https://meet\.jit\.si/[0-9a-f]{32}", room)
+    assert room in confirmation.body and room not in confirmation.subject
     link = re.search(r"http://[^/\s]+(/book/request/\S+/)", confirmation.body)[1]
 
     # The visitor moves the time from the link in the email.
     page.goto(link)
     expect(page.locator("[data-status]")).to_have_text("Confirmed")
     expect(page.locator("[data-fee]")).to_have_text("₹1,500")
+    # Days before, the Join button says when it opens.
+    expect(page.get_by_role("button", name="Join the video call")).to_be_disabled()
+    expect(page.locator("[data-join-when]")).to_contain_text("The button works from")
     look_here("status")
     page.get_by_role("link", name="Move to another time").click()
     day = page.locator("details").nth(2)
@@ -184,6 +191,7 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
     look_here("moved")
     appointment.refresh_from_db()
     assert appointment.start != chosen.start and appointment.status == "confirmed"
+    assert appointment.video_link == room  # moving keeps the room
     new_time = timezone.localtime(appointment.start)
     expect(page.locator("[data-appointment-time]")).to_contain_text(f"{new_time:%-I:%M %p}")
 
@@ -215,6 +223,8 @@ def test_book_confirm_move_and_cancel(visitor, reception, live_server, settings)
     expect(page.locator("[data-status]")).to_have_text("Cancelled")
     look_here("cancelled")
     assert Appointment.objects.get().status == "cancelled"
+    expect(page.locator("[data-join]")).to_have_count(0)
+    assert room not in page.content()
     assert ConsultationRequest.objects.get().status == "cancelled"
 
     mail.outbox.clear()

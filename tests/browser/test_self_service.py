@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from bookings import availability, services, tokens
@@ -234,3 +234,33 @@ def test_a_held_time_shows_as_awaiting_confirmation(page, live_server, settings)
     expect(page.locator("[data-fee]")).to_have_text("₹1,200")
     expect(page.get_by_role("link", name="Move to another time")).to_be_visible()
     look_at_both_sizes(page, "self-service-held")
+
+
+@pytest.mark.parametrize("language", ["en", "hi"])
+def test_the_join_button_on_the_visitors_page_when_the_call_is_near(page, live_server, language):
+    """Ten minutes before a video appointment: the button opens the room, with the
+    checklist before the call; looked at, and checked with axe, at both sizes."""
+    specialist = specialist_working_every_day(name="Dr Kavya Rao", registration_number="RCI A12345")
+    start = timezone.now() + timedelta(minutes=10)
+    consultation = ConsultationRequestFactory(
+        name="Rohan Verma", mode="video", page_language=language, who_for="couple"
+    )
+    appointment = Appointment.objects.create(
+        consultation=consultation,
+        specialist=specialist,
+        mode="video",
+        status="confirmed",
+        start=start,
+        end=start + timedelta(minutes=50),
+        video_link="https://meet.jit.si/0123456789abcdef0123456789abcdef",
+    )
+    with translation.override(language):
+        page.goto(live_server.url + tokens.status_path(consultation))
+    join = {"en": "Join the video call", "hi": "वीडियो कॉल से जुड़ें"}[language]
+    link = page.get_by_role("link", name=join)
+    expect(link).to_have_attribute("href", appointment.video_link)
+    expect(
+        page.get_by_role("heading", name={"en": "Before the call", "hi": "कॉल से पहले"}[language])
+    ).to_be_visible()
+    expect(page.get_by_text("RCI A12345")).to_be_visible()
+    look_at_both_sizes(page, f"status-join-open-{language}")

@@ -105,6 +105,13 @@ def test_production_without_the_second_factor_is_reported():
     assert "(clinic.W003) Staff sign in to the admin with a password alone" in result.stderr
 
 
+def test_production_with_a_weak_video_token_secret_or_plain_video_server_is_reported():
+    result = _deploy_check(VIDEO_JWT_SECRET="short", VIDEO_SERVER="http://meet.clinic.example")
+    assert result.returncode != 0
+    assert "(clinic.W004) VIDEO_JWT_SECRET is shorter than 32 bytes" in result.stderr
+    assert "(clinic.W005) VIDEO_SERVER (http://meet.clinic.example) is not https" in result.stderr
+
+
 @pytest.mark.parametrize("exists_already", [False, True])
 def test_local_settings_keep_var_readable_by_its_owner_only(tmp_path, exists_already):
     var = tmp_path / "var"
