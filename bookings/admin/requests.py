@@ -181,7 +181,10 @@ class ConsultationRequestAdmin(VisibleOnlyAdmin):
             "What they asked for",
             {"fields": ["concern", "message", "mode", "preferred_specialist", "preferred_times"]},
         ),
-        ("Consent", {"fields": ["consent_notice_version", "page_language", "consented_at"]}),
+        (
+            "Consent",
+            {"fields": ["consent_notice_version", "page_language", "consented_at", "remote_consent_at"]},
+        ),
         ("Source", {"fields": ["source_article", "campaign"]}),
         ("Status times", {"fields": [*STATUS_TIMES, "erased_at"], "classes": ["collapse"]}),
     ]
