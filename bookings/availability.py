@@ -13,8 +13,9 @@ under the schedule's version, which every change to the facts moves on
 import re
 import time as clock
 from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -276,8 +277,8 @@ def holidays_between(first, last):
 
 def _open_slots(mode, specialist, first_day, last_day, *, ignore=None, one_per_start=False):
     """Every open Slot from first_day to last_day (clinic dates), ordered by
-    start, then by the specialists' order; with one_per_start, only the first
-    specialist's at each start time."""
+    start, then by the specialists' order; with one_per_start (no preference),
+    one per start time: the fairest specialist's (fewest_booked_first)."""
     specialists = Specialist.objects.bookable().offering(mode)
     if specialist is not None:
         specialists = specialists.filter(pk=getattr(specialist, "pk", specialist))
@@ -286,7 +287,8 @@ def _open_slots(mode, specialist, first_day, last_day, *, ignore=None, one_per_s
         return []
     schedule = read_schedule([s.pk for s in specialists], first_day, last_day, ignore=ignore)
     step_after = schedule.buffer_minutes
-    candidates = []  # (start minute, order, length)
+    rank = fewest_booked_first(schedule, specialists) if one_per_start else list(range(len(specialists)))
+    candidates = []  # (start minute, rank, order, length)
     for order, specialist in enumerate(specialists):
         length = specialist.length_for(mode) // timedelta(minutes=1)
         busy = schedule.busy(specialist.pk)
@@ -294,11 +296,11 @@ def _open_slots(mode, specialist, first_day, last_day, *, ignore=None, one_per_s
             for start, end in schedule.free(specialist.pk, first_day + timedelta(days=offset), busy):
                 cursor = -(-start // ROUND_TO) * ROUND_TO  # after an appointment, rounded up
                 while cursor + length <= end:
-                    candidates.append((cursor, order, length))
+                    candidates.append((cursor, rank[order], order, length))
                     cursor += length + step_after
     candidates.sort()
     slots, seen = [], set()
-    for minute, order, length in candidates:
+    for minute, _rank, order, length in candidates:
         if one_per_start and minute in seen:
             continue
         seen.add(minute)
@@ -306,6 +308,27 @@ def _open_slots(mode, specialist, first_day, last_day, *, ignore=None, one_per_s
         start = schedule.at(minute)
         slots.append(Slot(start, start + timedelta(minutes=length), specialist, specialist.fee_for(mode)))
     return slots
+
+
+def fewest_booked_first(schedule, specialists):
+    """Each specialist's rank for a visitor with no preference: fewest
+    appointments in the days read (the open days, two weeks), then the one
+    booked longest ago, so that bookings spread evenly."""
+    count = Counter(appointment.specialist_id for appointment in schedule.appointments)
+    last_booked = {}
+    for appointment in schedule.appointments:
+        last_booked[appointment.specialist_id] = max(
+            last_booked.get(appointment.specialist_id, appointment.created), appointment.created
+        )
+    never = datetime.min.replace(tzinfo=UTC)
+    order = sorted(
+        range(len(specialists)),
+        key=lambda i: (count[specialists[i].pk], last_booked.get(specialists[i].pk, never), i),
+    )
+    rank = [0] * len(specialists)
+    for position, i in enumerate(order):
+        rank[i] = position
+    return rank
 
 
 def overlap_message(specialist, buffer_minutes=0):

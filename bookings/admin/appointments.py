@@ -134,9 +134,13 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         return remote and request.user.has_perm("bookings.check_identity")
 
     def get_fieldsets(self, request, obj=None):
+        main, *rest = self.fieldsets
+        if not request.user.has_perm("bookings.change_appointment"):
+            # Clinicians read; rescheduling is reception's.
+            main = (None, {"fields": [name for name in main[1]["fields"] if name != "next"]})
         if obj is not None and obj.mode != Mode.IN_CLINIC:
-            return [self.fieldsets[0], self.identity_fieldset, *self.fieldsets[1:]]
-        return self.fieldsets
+            rest = [self.identity_fieldset, *rest]
+        return [main, *rest]
 
     def get_readonly_fields(self, request, obj=None):
         if self.has_change_permission(request, obj):

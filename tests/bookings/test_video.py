@@ -289,6 +289,7 @@ def test_the_clinician_opens_the_room_from_the_schedule_and_records_the_identity
     page = client.get(reverse("admin:bookings_appointment_change", args=[appointment.pk])).content.decode()
     assert "Priya Sharma" in page and "as their parent or guardian" in page and "098110 12345" in page
     assert 'name="identity_checked"' in page
+    assert "Reschedule or change the details" not in page  # reception's, not the clinician's
     client.post(
         reverse("admin:bookings_appointment_change", args=[appointment.pk]), {"identity_checked": "on"}
     )
