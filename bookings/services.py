@@ -292,6 +292,23 @@ def cancel_by_visitor(consultation, reason=""):
 
 
 @transaction.atomic
+def cancel_session_by_visitor(appointment, reason=""):
+    """One session of a course, until the cut-off before it (ValidationError
+    after): the course stays open, and the clinic inbox is told."""
+    current = _locked(appointment)
+    if not current.changeable_by_visitor:
+        raise cutoff_error()
+    cancel_appointment(current, reason=reason, by_visitor=True)
+    InternalNote.objects.create(
+        consultation=current.consultation,
+        text=f"The session on {local_datetime(current.start)} was cancelled by the visitor."
+        + (f" Their reason: {reason}" if reason else ""),
+    )
+    _changed_by_visitor(current.consultation)
+    logger.info("Appointment %s (one session) cancelled by the visitor", current.pk)
+
+
+@transaction.atomic
 def move_by_visitor(appointment, slot):
     """Move a held or confirmed appointment to another open time (a Slot or its
     key) until the cut-off. The clinic inbox is told; a confirmed appointment's
@@ -554,10 +571,12 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     if was_confirmed:
         outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
     consultation = current.consultation
+    # A course whose sessions have begun stays in care; staff book the next or close it.
     if (
         not by_visitor
         and consultation.status == Status.SCHEDULED
         and not consultation.appointments.current().exists()
+        and not consultation.appointments.filter(status__in=lifecycle.FROM_START_ON).exists()
     ):
         consultation.transition_to(Status.CONTACTED, user=user)
         InternalNote.objects.create(
@@ -646,7 +665,8 @@ def record_identity_check(appointment, *, checked, user):
 @transaction.atomic
 def close_appointment(appointment, status, *, user=None):
     """Completed or no-show, from the start time on (ValidationError before);
-    returns False when it is not confirmed. The request follows."""
+    returns False when it is not confirmed. The request stays in care (its
+    course of sessions) until staff close it."""
     current = _locked(appointment)
     if not current.is_confirmed:
         return False
@@ -656,9 +676,6 @@ def close_appointment(appointment, status, *, user=None):
             f"it can be marked {AppointmentStatus(status).label.lower()} from its start time on."
         )
     _move(current, status, f"Marked {AppointmentStatus(status).label.lower()}", user)
-    # The appointment's and the request's statuses share their values.
-    if current.consultation.can_transition_to(status):
-        current.consultation.transition_to(status, user=user)
     return True
 
 

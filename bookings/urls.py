@@ -14,6 +14,18 @@ urlpatterns = [
     path("request/<str:token>/move/", views.MoveView.as_view(), name="move"),
     path("request/<str:token>/move/confirm/", views.MoveConfirmView.as_view(), name="move_confirm"),
     path("request/<str:token>/cancel/", views.CancelView.as_view(), name="cancel"),
+    # One session of several (a course of care): the same pages, for that session.
+    path("request/<str:token>/sessions/<int:session>/move/", views.MoveView.as_view(), name="move_session"),
+    path(
+        "request/<str:token>/sessions/<int:session>/move/confirm/",
+        views.MoveConfirmView.as_view(),
+        name="move_confirm_session",
+    ),
+    path(
+        "request/<str:token>/sessions/<int:session>/cancel/",
+        views.CancelView.as_view(),
+        name="cancel_session",
+    ),
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
     path("request/<str:token>/stop/<str:channel>/", views.StopTextsView.as_view(), name="stop_texts"),
     # A specialist's private calendar feed; the token is the key (bookings/feeds.py).

@@ -294,9 +294,13 @@ def link_not_valid(request):
     return render(request, "bookings/status/invalid.html", status=404)
 
 
-def current_appointment(appointments):
-    """The held or confirmed appointment among a request's appointments, or None."""
-    return next((a for a in appointments if a.is_current), None)
+def current_appointment(appointments, session=None):
+    """The held or confirmed appointment among a request's appointments (the
+    session named, else the next one), or None."""
+    current = [a for a in appointments if a.is_current]
+    if session is not None:
+        return next((a for a in current if a.pk == session), None)
+    return current[0] if current else None
 
 
 def appointment_context(appointment):
@@ -331,7 +335,9 @@ def status_context(consultation):
     appointment = current_appointment(appointments)
     context = appointment_context(appointment)
     context.update(
-        past_appointments=[a for a in appointments if a is not appointment],
+        # A course of care: the sessions after the next one, each moved or cancelled on its own.
+        later_sessions=[a for a in appointments if a.is_current and a is not appointment],
+        past_appointments=[a for a in appointments if not a.is_current],
         can_move=appointment is not None and context["changeable"],
         can_cancel=consultation.can_transition_to(Status.CANCELLED)
         and (appointment is None or context["changeable"]),
@@ -356,17 +362,29 @@ class ChangeMixin(TokenMixin):
         refused = super().refuse()
         if refused:
             return refused
-        self.appointment = current_appointment(self.consultation.appointments.select_related("specialist"))
+        session = self.kwargs.get("session")
+        appointments = self.consultation.appointments.select_related("specialist")
+        self.appointment = current_appointment(appointments, session)
+        if session is not None and self.appointment is None:
+            messages.info(self.request, _("This session is no longer booked."))
+            return self.back_to_status()
         if self.appointment is not None and not self.appointment.changeable_by_visitor:
             return self.too_late()
         return None
+
+    def page_url(self, name):
+        """This page's sibling (move, move_confirm, cancel), for the same session."""
+        if "session" in self.kwargs:
+            return reverse(f"bookings:{name}_session", kwargs=self.kwargs)
+        return reverse(f"bookings:{name}", kwargs={"token": self.kwargs["token"]})
 
     def too_late(self):
         messages.info(self.request, services.cutoff_error().message)
         return self.back_to_status()
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **appointment_context(self.appointment)}
+        urls = {name: self.page_url(name) for name in ["move", "move_confirm", "cancel"]}
+        return {**super().get_context_data(**kwargs), **appointment_context(self.appointment), "urls": urls}
 
 
 class MoveMixin(ChangeMixin):
@@ -397,7 +415,7 @@ class MoveMixin(ChangeMixin):
             self.request,
             _("Sorry, that time is no longer available. Please choose another of the times below."),
         )
-        return redirect("bookings:move", token=self.kwargs["token"])
+        return redirect(self.page_url("move"))
 
 
 class MoveView(MoveMixin, TemplateView):
@@ -428,7 +446,7 @@ class MoveConfirmView(MoveMixin, TemplateView):
         key = request.GET.get("slot")
         if not key:
             messages.error(request, _("Please choose one of the times."))
-            return redirect("bookings:move", token=self.kwargs["token"])
+            return redirect(self.page_url("move"))
         slot = self.chosen_slot(key)
         if slot is None:
             return self.taken()
@@ -477,8 +495,16 @@ class CancelView(ChangeMixin, FormView):
 
     def form_valid(self, form):
         had_confirmed = self.appointment is not None and self.appointment.is_confirmed
+        reason = form.cleaned_data["reason"].strip()
+        # One session of a course: only that one; a lone appointment: the whole request.
+        others = self.consultation.appointments.occupying()
+        if self.appointment is not None:
+            others = others.exclude(pk=self.appointment.pk)
         try:
-            services.cancel_by_visitor(self.consultation, form.cleaned_data["reason"].strip())
+            if self.appointment is not None and others.exists():
+                services.cancel_session_by_visitor(self.appointment, reason)
+            else:
+                services.cancel_by_visitor(self.consultation, reason)
         except ValidationError:
             return self.too_late()
         if self.appointment is None:

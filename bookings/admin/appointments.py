@@ -22,7 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from clinic.formats import local_datetime
 from clinic.models import Mode, Specialist
 
-from .. import board, rooms, services
+from .. import board, lifecycle, rooms, services
 from ..access import own_appointments, own_requests, sees_only_own
 from ..models import Appointment, ConsultationRequest, window_start
 from .visibility import VisibleOnlyAdmin
@@ -181,10 +181,13 @@ class AppointmentAdmin(VisibleOnlyAdmin):
 
     @admin.display(description="next steps")
     def next(self, obj):
-        if not obj.is_confirmed:
-            return "—"
-        url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
-        return format_html('<a href="{}">Reschedule or change the details</a>', url)
+        links = []
+        if obj.is_confirmed:
+            url = reverse("admin:bookings_appointment_reschedule", args=[obj.pk])
+            links.append(format_html('<a href="{}">Reschedule or change the details</a>', url))
+        if obj.status in lifecycle.OCCUPYING and obj.consultation.can_be_scheduled:
+            links.extend(follow_up_links(obj))
+        return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "—"
 
     def week_view(self, request):
         """The schedule: a day or a week, one column per specialist, and the
@@ -421,6 +424,23 @@ def schedule_initial(consultation, query):
     if specialist is not None:
         initial["duration"] = int(specialist.length_for(consultation.mode).total_seconds() // 60)
     return initial
+
+
+def follow_up_links(appointment):
+    """The next session: same weekday and time next week with the same
+    specialist, or any open time of theirs on the schedule."""
+    next_week = timezone.localtime(appointment.start) + timedelta(days=7)
+    query = urlencode(
+        {"start": next_week.replace(tzinfo=None).isoformat(), "specialist": appointment.specialist_id}
+    )
+    schedule = f"{schedule_link(appointment.consultation)}?{query}"
+    week = f"{week_link(appointment.consultation)}&date={next_week.date().isoformat()}"
+    return [
+        format_html(
+            '<a href="{}">Book the next session ({})</a>', schedule, date_format(next_week, "D j M, H:i")
+        ),
+        format_html('<a href="{}">Choose another time on the schedule</a>', week),
+    ]
 
 
 def week_link(consultation):

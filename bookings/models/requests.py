@@ -467,13 +467,19 @@ class ConsultationRequest(models.Model):
         return self.why_not_schedulable() is None
 
     def why_not_schedulable(self):
+        """A request in care (scheduled) takes further sessions; one whose visitor
+        holds a time waits for that time to be confirmed or another offered."""
         if self.erased_at:
             return "This request's details were erased."
-        if self.appointments.current().exists():
+        if self.appointments.held().exists():
             return (
-                "This request already has an appointment (confirmed, or awaiting confirmation). "
-                "Reschedule that one instead, or confirm the visitor's chosen time or offer another."
+                "The visitor holds a time that awaits confirmation: confirm it or offer another "
+                "before booking anything else."
             )
+        if self.status == Status.SCHEDULED:
+            return None
+        if self.appointments.current().exists():
+            return "This request already has an appointment: reschedule that one instead."
         if self.status not in SCHEDULABLE_STATUSES:
             return f"A {self.get_status_display().lower()} request cannot be scheduled."
         return None
