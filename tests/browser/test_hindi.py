@@ -70,6 +70,7 @@ def test_a_visitor_books_entirely_in_hindi(page, viewport_name, viewport):
     page.get_by_label("ईमेल पता").fill("priya@example.com")
     page.get_by_label("फ़ोन नंबर").fill("98765 43210")
     page.get_by_role("checkbox", name=re.compile("मैं सहमत हूँ")).check()
+    page.get_by_role("checkbox", name=re.compile("परामर्श के लिए सहमति देता")).check()
     assert_no_english(page.inner_text("body"), names, "the Hindi booking form")
     check_axe(page, f"Hindi booking form at {viewport_name}")
     fits(page, viewport)
