@@ -141,6 +141,19 @@ def find_slot(key, mode, *, ignore=None, now=None):
     return next((slot for slot in slots if slot.start == start), None)
 
 
+def nearest_open_time(specialist, mode, moment, *, days=3):
+    """The specialist's open Slot nearest to `moment` within `days` either side
+    (never in the past), or None: the alternative to a date that clashes."""
+    now = timezone.now()
+    day = timezone.localdate(moment)
+    slots = [
+        slot
+        for slot in _open_slots(mode, specialist, day - timedelta(days=days), day + timedelta(days=days))
+        if slot.start > now
+    ]
+    return min(slots, key=lambda slot: abs(slot.start - moment), default=None)
+
+
 def _last_open_day(today, days=None):
     """The last day a time can be chosen on: what the form shows is the whole offer."""
     days = min(days or settings.BOOKING_OPEN_DAYS, settings.BOOKING_OPEN_DAYS)

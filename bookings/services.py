@@ -2,8 +2,10 @@
 each records who did it and queues the emails it causes, in one transaction."""
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 
+from dateutil.rrule import WEEKLY, rrule
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
@@ -17,7 +19,7 @@ from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 
 from . import availability, lifecycle, rooms
-from .models import Appointment, ConsultationRequest, InternalNote, WorkingHours
+from .models import Appointment, ConsultationRequest, InternalNote, Series, WorkingHours
 from .models.requests import (
     CAMPAIGN_FIELDS,
     CONTACT_CHANNELS,
@@ -513,6 +515,75 @@ def schedule_appointment(
     _scheduled(appointment, user)
     logger.info("Appointment %s scheduled for request %s", appointment.pk, consultation.reference)
     return appointment
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """A date a series' rule gives: free, or why not and the nearest open time instead."""
+
+    start: datetime
+    end: datetime
+    problem: str | None
+    alternative: availability.Slot | None
+
+
+def plan_series(specialist, *, first_start, duration, mode, interval_weeks, count=None, until=None):
+    """Every date of the rule (every 1 or 2 weeks, `count` sessions or `until`
+    a date), each checked as staff scheduling checks one: hours, days off,
+    holidays, other appointments. Nothing is skipped: a clash is shown with
+    the nearest open time, for staff to choose."""
+    local = timezone.localtime(first_start).replace(tzinfo=None)
+    last = datetime.combine(until, time.max) if until else None
+    starts = rrule(WEEKLY, interval=interval_weeks, dtstart=local, count=None if until else count, until=last)
+    planned = []
+    for naive in starts:
+        start = timezone.make_aware(naive)
+        end = start + duration
+        problem = availability.why_not_free(specialist, start, end)
+        alternative = availability.nearest_open_time(specialist, mode, start) if problem else None
+        planned.append(PlannedSession(start, end, problem, alternative))
+    return planned
+
+
+@transaction.atomic
+def book_series(consultation, *, specialist, starts, duration, mode, interval_weeks, user=None):
+    """Confirmed sessions at these times, one appointment each, linked to one
+    Series; each checked again under the specialist's lock (a clash names its
+    date). The visitor gets one confirmation listing them all, with a calendar
+    event per session, and each session its reminders."""
+    consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
+    if not consultation.can_be_scheduled:
+        raise ValidationError({"request": consultation.why_not_schedulable()})
+    if not starts:
+        raise ValidationError("Choose at least one date.")
+    series = Series.objects.create(consultation=consultation, interval_weeks=interval_weeks)
+    sessions = []
+    for start in sorted(starts):
+        appointment = Appointment(
+            consultation=consultation, series=series, mode=mode, status=AppointmentStatus.CONFIRMED
+        )
+        try:
+            _place(appointment, specialist, start, start + duration, override_hours=False)
+            _give_room(appointment)
+            _history(appointment, "Scheduled in a series", user)
+            _save_guarded(appointment, force_insert=True)
+        except ValidationError as error:
+            raise ValidationError(f"{local_datetime(start)}: {' '.join(error.messages)}") from error
+        _queue_reminders(appointment)
+        sessions.append(appointment)
+    if consultation.status != Status.SCHEDULED:
+        consultation.transition_to(Status.SCHEDULED, user=user)
+    outbox.queue(kinds.SeriesConfirmation, consultation, appointment=sessions[0])
+    logger.info("%d sessions scheduled for request %s", len(sessions), consultation.reference)
+    return sessions
+
+
+def cancel_this_and_later(appointment, *, reason="", user=None):
+    """This session and every later one of its series still to come; returns how many."""
+    if appointment.series_id is None:
+        return int(cancel_appointment(appointment, reason=reason, user=user))
+    later = appointment.series.sessions.current().filter(start__gte=appointment.start)
+    return sum(cancel_appointment(session, reason=reason, user=user) for session in later)
 
 
 @transaction.atomic

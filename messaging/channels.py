@@ -74,6 +74,8 @@ class EmailChannel:
             method, ics = invitation
             email.attach_alternative(ics.decode(), f"text/calendar; method={method}")
             email.attach("appointment.ics", ics, "application/ics")
+        for name, ics in kind.calendar_files(message, clinic):
+            email.attach(name, ics, "application/ics")
         return email
 
     def send(self, kind, message, clinic):

@@ -63,6 +63,7 @@ class MessageKind:
                 time=date_format(start, "g:i A"),
                 room=rooms.participant_link(message.appointment),
                 last_digits=consultation.phone.as_e164[-4:] if consultation.phone else "",
+                count=str(len(series_sessions(message.appointment))),
             )
         return variables
 
@@ -91,6 +92,10 @@ class MessageKind:
     def invitation(self, message, clinic):
         """The calendar invitation it carries, (iTIP method, .ics bytes), or None."""
         return None
+
+    def calendar_files(self, message, clinic):
+        """More calendar files it carries, [(file name, .ics bytes)]."""
+        return []
 
 
 class ToVisitorAboutAppointment(MessageKind):
@@ -133,6 +138,45 @@ class Confirmation(ToVisitorAboutAppointment):
     template = "appointment_confirmation"
     text = texts.CONFIRMATION
     mode_texts = {Mode.VIDEO: texts.CONFIRMATION_VIDEO, Mode.PHONE: texts.CONFIRMATION_PHONE}
+
+
+def series_sessions(appointment):
+    """The confirmed sessions of the appointment's series (just it, when it has none)."""
+    if appointment.series_id is None:
+        return [appointment] if appointment.is_confirmed else []
+    return list(appointment.series.sessions.confirmed().select_related("specialist"))
+
+
+class SeriesConfirmation(ToVisitorAboutAppointment):
+    """One message for sessions booked together: every date, and a calendar
+    event per session (each its own UID, as each session moves alone; iTIP
+    carries one event per invitation, so they come as files). Its appointment
+    is the series' first session; the dates are those still confirmed."""
+
+    name, label = "series_confirmation", "Sessions confirmed (series)"
+    subject = _("Your appointments at %(clinic)s are confirmed")
+    template = "series_confirmation"
+    text = texts.SERIES_CONFIRMATION
+    confirmed = False
+
+    def wanted(self, message):
+        return super().wanted(message) and bool(series_sessions(message.appointment))
+
+    def context(self, message):
+        sessions = series_sessions(message.appointment)
+        return {
+            **super().context(message),
+            "sessions": [(session, appointment_context(session)) for session in sessions],
+        }
+
+    def invitation(self, message, clinic):
+        return None
+
+    def calendar_files(self, message, clinic):
+        return [
+            (f"session-{number}.ics", calendar.appointment_calendar(session, clinic))
+            for number, session in enumerate(series_sessions(message.appointment), start=1)
+        ]
 
 
 class Moved(ToVisitorAboutAppointment):
@@ -241,6 +285,7 @@ KINDS = {
         Acknowledgement,
         NewRequest,
         Confirmation,
+        SeriesConfirmation,
         Moved,
         Cancelled,
         Reminder,

@@ -21,7 +21,7 @@ NAMED = "{clinic}: "
 @dataclass(frozen=True)
 class Text:
     name: str
-    words: str  # with {date}, {time}, {reference}, {link}, and for some {room} or {last_digits}
+    words: str  # with {date}, {time}, {reference}, {link}, and for some {room}, {last_digits} or {count}
 
     def template(self, *, discreet):
         """The registered template: the words as sent, variables in braces."""
@@ -91,6 +91,13 @@ REMINDER_PHONE = Text(
         "{last_digits}. Reference {reference}. Details: {link}"
     ),
 )
+SERIES_CONFIRMATION = Text(
+    "series_confirmation",
+    _(
+        "Your {count} appointments from {date} at {time} are confirmed. Reference {reference}. "
+        "Dates and changes: {link}"
+    ),
+)
 TEXTS = [
     CONFIRMATION,
     MOVED,
@@ -103,4 +110,5 @@ TEXTS = [
     CONFIRMATION_PHONE,
     MOVED_PHONE,
     REMINDER_PHONE,
+    SERIES_CONFIRMATION,
 ]

@@ -24,7 +24,7 @@ from clinic.models import Mode, Specialist
 
 from .. import board, lifecycle, rooms, services
 from ..access import own_appointments, own_requests, sees_only_own
-from ..models import Appointment, ConsultationRequest, window_start
+from ..models import Appointment, ConsultationRequest, Series, window_start
 from .visibility import VisibleOnlyAdmin
 
 
@@ -74,6 +74,43 @@ class AppointmentForm(forms.Form):
             self.add_error(field if field in self.fields else None, errors)
 
 
+class SeriesForm(AppointmentForm):
+    """Weekly or fortnightly sessions: the rule, then each date checked."""
+
+    interval_weeks = forms.TypedChoiceField(
+        label="Repeat", choices=Series.INTERVALS, coerce=int, initial=1, widget=forms.RadioSelect
+    )
+    count = forms.IntegerField(
+        label="Number of sessions", min_value=2, max_value=52, initial=8, required=False
+    )
+    until = forms.DateField(
+        label="Or until", required=False, widget=widgets.AdminDateWidget, help_text="Instead of a number."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["override_working_hours", "location", "video_link"]:
+            del self.fields[name]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("count") and not cleaned.get("until"):
+            self.add_error("count", "Give a number of sessions, or a last date.")
+        return cleaned
+
+    def plan(self):
+        data = self.cleaned_data
+        return services.plan_series(
+            data["specialist"],
+            first_start=data["start"],
+            duration=timedelta(minutes=data["duration"]),
+            mode=data["mode"],
+            interval_weeks=data["interval_weeks"],
+            count=data["count"],
+            until=data["until"],
+        )
+
+
 class OfferTimeForm(AppointmentForm):
     """Another time for a visitor's held appointment: it moves there and is confirmed."""
 
@@ -102,7 +139,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
     # The page and its history entries are records: nothing on them is a form field
     # but the identity check of a video or phone consultation.
     readonly_fields = [*flatten_fieldsets(fieldsets), "visitor"]
-    actions = ["cancel_appointments", "mark_completed", "mark_no_show"]
+    actions = ["cancel_appointments", "cancel_this_and_later", "mark_completed", "mark_no_show"]
 
     def get_queryset(self, request):
         return own_appointments(super().get_queryset(request), request.user)
@@ -118,6 +155,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             path("<int:pk>/confirm/", view(self.confirm_view), name="bookings_appointment_confirm"),
             path("<int:pk>/offer/", view(self.offer_view), name="bookings_appointment_offer"),
             path("<int:pk>/join/", view(self.join_view), name="bookings_appointment_join"),
+            path("series/<int:request_id>/", view(self.series_view), name="bookings_appointment_series"),
             *super().get_urls(),
         ]
 
@@ -324,6 +362,52 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             done="The appointment “{}” was added successfully.",
         )
 
+    def series_view(self, request, request_id):
+        """Weekly sessions: the rule gives the dates, each is checked and shown
+        (a clash with why and the nearest open time); staff choose for each
+        (the date, the alternative, or leave it out), then book them all."""
+        consultation = get_object_or_404(visible_requests(request), pk=request_id)
+        if not request.user.has_perm("bookings.add_appointment"):
+            raise PermissionDenied
+        problem = consultation.why_not_schedulable()
+        if problem:
+            self.message_user(request, problem, messages.WARNING)
+            return redirect("admin:bookings_consultationrequest_change", consultation.pk)
+        form = SeriesForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
+        planned = form.plan() if form.is_valid() else []
+        if planned and "book" in request.POST:
+            starts = chosen_starts(planned, request.POST)
+            try:
+                sessions = services.book_series(
+                    consultation,
+                    specialist=form.cleaned_data["specialist"],
+                    starts=starts,
+                    duration=timedelta(minutes=form.cleaned_data["duration"]),
+                    mode=form.cleaned_data["mode"],
+                    interval_weeks=form.cleaned_data["interval_weeks"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{len(sessions)} sessions booked for {consultation}; the visitor is being emailed the dates.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:bookings_consultationrequest_change", consultation.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Weekly sessions for {consultation}",
+            "opts": self.opts,
+            "consultation": consultation,
+            "adminform": helpers.AdminForm(form, [(None, {"fields": list(form.fields)})], {}),
+            "errors": helpers.AdminErrorList(form, []),
+            "planned": planned,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/series.html", context)
+
     def reschedule_view(self, request, pk):
         appointment = get_object_or_404(self.get_queryset(request).select_related("consultation"), pk=pk)
         if not (super().has_change_permission(request, appointment) and appointment.is_confirmed):
@@ -379,6 +463,14 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         count = sum(services.cancel_appointment(a, user=request.user) for a in queryset.current())
         self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
 
+    @admin.action(
+        description="Cancel selected sessions and the later ones of their series (the visitor is emailed)",
+        permissions=["change"],
+    )
+    def cancel_this_and_later(self, request, queryset):
+        count = sum(services.cancel_this_and_later(a, user=request.user) for a in queryset.current())
+        self.message_user(request, f"{count} appointment(s) cancelled.", messages.SUCCESS)
+
     def _close(self, request, queryset, status):
         count = 0
         for appointment in queryset.confirmed():
@@ -395,6 +487,19 @@ class AppointmentAdmin(VisibleOnlyAdmin):
     @admin.action(description="Mark no-show", permissions=["change"])
     def mark_no_show(self, request, queryset):
         self._close(request, queryset, Appointment.Status.NO_SHOW)
+
+
+def chosen_starts(planned, data):
+    """The times staff chose on the checked dates: each date as the rule gives
+    it (when free), its alternative, or none (left out)."""
+    starts = []
+    for number, session in enumerate(planned):
+        choice = data.get(f"session-{number}", "date" if session.problem is None else "")
+        if choice == "date" and session.problem is None:
+            starts.append(session.start)
+        elif choice == "alternative" and session.alternative is not None:
+            starts.append(session.alternative.start)
+    return starts
 
 
 def visible_requests(request):
@@ -440,6 +545,10 @@ def follow_up_links(appointment):
             '<a href="{}">Book the next session ({})</a>', schedule, date_format(next_week, "D j M, H:i")
         ),
         format_html('<a href="{}">Choose another time on the schedule</a>', week),
+        format_html(
+            '<a href="{}">Book weekly sessions from then</a>',
+            f"{series_link(appointment.consultation)}?{query}",
+        ),
     ]
 
 
@@ -450,6 +559,10 @@ def week_link(consultation):
 
 def schedule_link(consultation):
     return reverse("admin:bookings_appointment_schedule", args=[consultation.pk])
+
+
+def series_link(consultation):
+    return reverse("admin:bookings_appointment_series", args=[consultation.pk])
 
 
 def appointments_summary(consultation):
@@ -467,7 +580,11 @@ def appointments_summary(consultation):
     ]
     if consultation.can_be_scheduled:
         items.append(
-            format_html('<li><a href="{}">Schedule an appointment</a></li>', schedule_link(consultation))
+            format_html(
+                '<li><a href="{}">Schedule an appointment</a> · <a href="{}">Book weekly sessions</a></li>',
+                schedule_link(consultation),
+                series_link(consultation),
+            )
         )
     if not items:
         return "—"

@@ -1,6 +1,6 @@
 from clinic.models import Mode
 
-from .appointments import Appointment
+from .appointments import Appointment, Series
 from .requests import (
     ConsultationRequest,
     DayPart,
@@ -20,6 +20,7 @@ __all__ = [
     "InternalNote",
     "InvalidTransition",
     "Mode",
+    "Series",
     "WorkingHours",
     "generate_access_key",
     "generate_reference",

@@ -51,6 +51,24 @@ class AppointmentQuerySet(models.QuerySet):
         return self.occupying().filter(specialist=specialist, start__lt=end, end__gt=start)
 
 
+class Series(models.Model):
+    """Sessions booked together, every week or every two weeks. Each session is
+    an appointment of its own, moved or cancelled alone or with the later ones."""
+
+    INTERVALS = [(1, "every week"), (2, "every 2 weeks")]
+
+    consultation = models.ForeignKey(ConsultationRequest, on_delete=models.CASCADE, related_name="series")
+    interval_weeks = models.PositiveSmallIntegerField(choices=INTERVALS, default=1)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "series of sessions"
+        verbose_name_plural = "series of sessions"
+
+    def __str__(self):
+        return f"{self.consultation}: {self.get_interval_weeks_display()}"
+
+
 class Appointment(models.Model):
     """Two occupying ones (lifecycle.OCCUPYING) never overlap for one
     specialist: a database guard makes sure of it (migrations 0004 and 0014)."""
@@ -83,6 +101,9 @@ class Appointment(models.Model):
         default=False,
         help_text="Ticked by the clinician at the start of a video or phone consultation, "
         "once the visitor's name, age group and who the appointment is for are confirmed.",
+    )
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions", editable=False
     )
     # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)

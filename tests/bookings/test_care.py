@@ -9,12 +9,15 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from icalendar import Calendar
 
 from bookings import services, tokens
 from bookings.availability import open_times
 from bookings.lifecycle import State
 from bookings.models import Appointment, Mode
 from bookings.models.requests import InvalidTransition
+from clinic.models import Holiday
+from tests.bookings.conftest import run_worker
 from tests.factories import ConsultationRequestFactory, clinic_time, specialist_working_every_day
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +146,7 @@ def test_the_visitor_sees_every_session_and_moves_or_cancels_one(client, clinic_
     ]
     status = tokens.status_path(consultation)
     html = client.get(status).content.decode()
-    assert "Your later sessions" in html and html.count("data-session") == 2
+    assert "Your later sessions" in html and html.count("<li data-session>") == 2
     second = sessions[1]
     cancel = reverse("bookings:cancel_session", kwargs={"token": status.split("/")[-2], "session": second.pk})
     assert cancel in html
@@ -156,7 +159,7 @@ def test_the_visitor_sees_every_session_and_moves_or_cancels_one(client, clinic_
         "confirmed",
     ]
     html = client.get(status).content.decode()
-    assert html.count("data-session") == 1 and "Earlier sessions" in html
+    assert html.count("<li data-session>") == 1 and "Past and cancelled sessions" in html
 
     third = sessions[2]
     token = status.split("/")[-2]
@@ -173,3 +176,100 @@ def test_the_visitor_sees_every_session_and_moves_or_cancels_one(client, clinic_
     assert third.start == slots[0].start
     sessions[0].refresh_from_db()
     assert sessions[0].start == clinic_time(3, hour=11)  # the other session did not move
+
+
+def series_form(specialist, first, **extra):
+    return {
+        "specialist": specialist.pk,
+        "start_0": first.date().isoformat(),
+        "start_1": first.strftime("%H:%M"),
+        "duration": 50,
+        "mode": "video",
+        "interval_weeks": 1,
+        "count": 8,
+        "until": "",
+        **extra,
+    }
+
+
+def booked_series(admin_client, specialist, consultation, first):
+    url = reverse("admin:bookings_appointment_series", args=[consultation.pk])
+    checked = admin_client.post(url, series_form(specialist, first, check="Check the dates"))
+    return url, checked
+
+
+def visitor_sees(client, consultation):
+    """The times on the visitor's page still to come: the next one, then the later ones."""
+    html = client.get(tokens.status_path(consultation)).content.decode()
+    return re.findall(r"data-(?:appointment|session)-time>([^<]+?)(?: \(India time\))?<", html)
+
+
+def test_eight_weekly_sessions_across_a_holiday_one_confirmation_then_cancel_some(
+    admin_client, client, clinic_profile, mailoutbox, settings
+):
+    settings.BOOKING_REMINDER_HOURS = []
+    specialist = specialist_working_every_day(name="Dr Asha")
+    consultation = ConsultationRequestFactory(mode=Mode.VIDEO, name="Priya")
+    first = timezone.localtime(clinic_time(3, hour=11))
+    Holiday.objects.create(date=(first + timedelta(weeks=2)).date(), name="Diwali")
+
+    url, checked = booked_series(admin_client, specialist, consultation, first)
+    page = checked.content.decode()
+    assert page.count('<tr class="series-plan__row') == 8 and page.count("series-plan__row--clash") == 1
+    assert "The clinic is closed on" in page and "(Diwali)" in page
+    planned = checked.context["planned"]
+    clash = planned[2]
+    assert clash.problem and clash.alternative is not None
+    assert timezone.localdate(clash.alternative.start) != clash.start.date()  # not on the holiday
+    assert abs(clash.alternative.start - clash.start) <= timedelta(days=3)
+
+    admin_client.post(url, series_form(specialist, first, book="Book", **{"session-2": "alternative"}))
+    sessions = list(consultation.appointments.order_by("start"))
+    assert len(sessions) == 8 and {s.status for s in sessions} == {"confirmed"}
+    assert sessions[2].start == clash.alternative.start
+    assert len({s.series_id for s in sessions}) == 1 and len({s.video_link for s in sessions}) == 8
+
+    run_worker()
+    (email,) = mailoutbox
+    assert email.subject == "Your appointments at Gurgaon Mind & Wellness Clinic are confirmed"
+    assert "Your 8 appointments are confirmed" in email.body
+    for session in sessions:
+        assert date_format(timezone.localtime(session.start), "l j F Y, g:i A") in email.body
+    events = [Calendar.from_ical(content).walk("VEVENT")[0] for name, content, _ in email.attachments]
+    assert len(events) == 8 and len({str(event["UID"]) for event in events}) == 8
+    assert sorted(event.decoded("DTSTART") for event in events) == [s.start for s in sessions]
+
+    services.cancel_appointment(sessions[2], user=None)
+    assert consultation.appointments.confirmed().count() == 7
+    left = [date_format(timezone.localtime(s.start), "l j F Y, g:i A") for s in sessions if s != sessions[2]]
+    assert visitor_sees(client, consultation) == left
+
+    # Another visitor's series: "this and all later" from the 6th leaves 5.
+    other = ConsultationRequestFactory(mode=Mode.VIDEO)
+    later_first = first + timedelta(hours=3)
+    url, _ = booked_series(admin_client, specialist, other, later_first)
+    admin_client.post(url, series_form(specialist, later_first, book="Book", **{"session-2": "alternative"}))
+    theirs = list(other.appointments.order_by("start"))
+    admin_client.post(
+        reverse("admin:bookings_appointment_changelist"),
+        {"action": "cancel_this_and_later", "_selected_action": [theirs[5].pk]},
+    )
+    assert other.appointments.confirmed().count() == 5
+    assert visitor_sees(client, other) == [
+        date_format(timezone.localtime(s.start), "l j F Y, g:i A") for s in theirs[:5]
+    ]
+
+
+def test_a_series_date_that_became_busy_is_refused_by_name(admin_client, clinic_profile):
+    specialist = specialist_working_every_day(name="Dr Asha")
+    consultation = ConsultationRequestFactory(mode=Mode.VIDEO)
+    first = timezone.localtime(clinic_time(3, hour=11))
+    url, _ = booked_series(admin_client, specialist, consultation, first)
+    # Someone takes the 4th date meanwhile.
+    services.schedule_appointment(
+        ConsultationRequestFactory(mode=Mode.VIDEO), specialist=specialist, start=first + timedelta(weeks=3)
+    )
+    response = admin_client.post(url, series_form(specialist, first, book="Book"), follow=True)
+    # The dates are checked again: the 4th now clashes and is left out unless staff choose its alternative.
+    assert consultation.appointments.count() == 7
+    assert "7 sessions booked" in response.content.decode()
