@@ -639,6 +639,7 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     by = "Cancelled by the visitor" if by_visitor else "Cancelled"
     fields = ["cancellation_reason", "sequence", "video_link"]
     _move(current, AppointmentStatus.CANCELLED, by, user, fields=fields)
+    _skip_stale_reminders(current)
     if was_confirmed:
         outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
     consultation = current.consultation
@@ -761,10 +762,21 @@ def give_clinic_hours(specialist):
     availability.schedule_changed()  # bulk_create sends no post_save
 
 
+def _skip_stale_reminders(appointment):
+    """Reminders for a time the appointment no longer has (all of them once it
+    is cancelled) are marked not needed now, as reception then sees them; the
+    worker would skip them anyway when their turn comes."""
+    stale = appointment.outgoing_messages.filter(kind=kinds.Reminder.name, status=OutgoingMessage.Status.QUEUED)
+    if appointment.is_current:
+        stale = stale.exclude(reminder_for=appointment.start)
+    stale.update(status=OutgoingMessage.Status.SKIPPED)
+
+
 def _queue_reminders(appointment):
     """A reminder BOOKING_REMINDER_HOURS before the start, each queued once and
     sent by the worker when due. A moved appointment gets new ones; the old ones
-    are skipped when their turn comes, as are a cancelled one's."""
+    are skipped, as are a cancelled one's."""
+    _skip_stale_reminders(appointment)
     now = timezone.now()
     queued = set(
         appointment.outgoing_messages.filter(

@@ -314,7 +314,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             self.message_user(
                 request,
                 f"Confirmed {appointment.consultation} on {local_datetime(appointment.start)} with "
-                f"{appointment.specialist}. The visitor is being emailed the confirmation.",
+                f"{appointment.specialist}. The visitor is being sent the confirmation (email, and the texts they chose).",
                 messages.SUCCESS,
             )
         next_url = request.POST.get("next", "")
@@ -336,7 +336,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             appointment.consultation,
             partial(services.offer_time, appointment),
             title=f"Offer another time to {appointment.consultation}",
-            done="The appointment “{}” was moved and confirmed; the visitor is being emailed.",
+            done="The appointment “{}” was moved and confirmed; the visitor is being sent the new time.",
             intro=(
                 f"The visitor chose {local_datetime(appointment.start)} with {appointment.specialist}. "
                 "The time below replaces it and is confirmed at once; the visitor is emailed the new time."
@@ -392,7 +392,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{len(sessions)} sessions booked for {consultation}; the visitor is being emailed the dates.",
+                    f"{len(sessions)} sessions booked for {consultation}; the visitor is being sent the dates.",
                     messages.SUCCESS,
                 )
                 return redirect("admin:bookings_consultationrequest_change", consultation.pk)

@@ -50,7 +50,7 @@ def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
     subjects = {message.subject for message in mail.outbox}
     assert len(mail.outbox) == len(kinds.KINDS) and all(subjects)
     to_visitor = [message for message in mail.outbox if message.to == ["meera@example.com"]]
-    assert len(to_visitor) == 6
+    assert len(to_visitor) == 7
     if language == "hi":
         assert all("क्लिनिक" in message.body or "/hi/" in message.body for message in to_visitor)
     to_clinic = [message for message in mail.outbox if message.to != ["meera@example.com"]]
