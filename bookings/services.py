@@ -19,7 +19,15 @@ from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 
 from . import availability, lifecycle, rooms
-from .models import Appointment, ConsultationRequest, InternalNote, Series, WorkingHours
+from .models import (
+    Appointment,
+    ConsultationRequest,
+    InternalNote,
+    Series,
+    WaitlistEntry,
+    WaitlistOffer,
+    WorkingHours,
+)
 from .models.requests import (
     CAMPAIGN_FIELDS,
     CONTACT_CHANNELS,
@@ -28,6 +36,7 @@ from .models.requests import (
     SafeNow,
     generate_reference,
 )
+from .models.waitlist import waitlist_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -323,6 +332,7 @@ def move_by_visitor(appointment, slot):
     if not current.changeable_by_visitor:
         raise cutoff_error()
     new = _still_open(slot, current.mode, ignore=current)
+    freed = (current.specialist, current.start, current.end)
     current.specialist, current.start, current.end = new.specialist, new.start, new.end
     current.sequence += 1
     _history(current, "Moved by the visitor", None)
@@ -331,6 +341,7 @@ def move_by_visitor(appointment, slot):
     except ValidationError as exc:
         raise TimeTaken from exc
     consultation = current.consultation
+    _offer_freed_time(*freed, freed_by=consultation)
     _changed_by_visitor(consultation)
     if current.is_confirmed:
         outbox.queue(kinds.Moved, consultation, appointment=current)
@@ -395,6 +406,96 @@ def erase(consultation, *, reason, user=None):
     consultation.save(update_fields=[*PERSONAL_FIELDS, "access_key", "erased_at", "updated"])
     logger.info("Request %s anonymised (%s)", consultation.reference, reason)
     return True
+
+
+def join_waitlist(consultation, *, weekdays, day_parts):
+    """The visitor waits for a time with their specialist (or anyone) in their
+    way of meeting, on these weekdays and parts of the day (WAITLIST_DAYS)."""
+    entry, _ = WaitlistEntry.objects.update_or_create(
+        consultation=consultation,
+        status=WaitlistEntry.Status.WAITING,
+        defaults={
+            "specialist": consultation.preferred_specialist,
+            "mode": consultation.mode,
+            "weekdays": ",".join(str(day) for day in sorted(weekdays)),
+            "day_parts": ",".join(day_parts),
+            "expires_at": waitlist_expiry(),
+        },
+    )
+    logger.info("Request %s joined the waitlist", consultation.reference)
+    return entry
+
+
+def leave_waitlist(consultation):
+    return consultation.waitlist.filter(status=WaitlistEntry.Status.WAITING).update(
+        status=WaitlistEntry.Status.WITHDRAWN
+    )
+
+
+def _offer_freed_time(specialist, start, end, *, freed_by):
+    """A time that came free goes to the earliest matching waitlist entries
+    (WAITLIST_OFFERS_PER_TIME), each told on their channels; the first to
+    claim it holds it (claim_offer). Not for a time less than an hour away."""
+    now = timezone.now()
+    if start < now + timedelta(hours=1):
+        return
+    entries = (
+        WaitlistEntry.objects.waiting(now)
+        .matching(specialist, start)
+        .exclude(consultation=freed_by)
+        .exclude(consultation__appointments__status__in=lifecycle.CURRENT)
+        .select_related("consultation")[: settings.WAITLIST_OFFERS_PER_TIME]
+    )
+    expires = min(now + timedelta(hours=settings.WAITLIST_OFFER_HOURS), start - timedelta(hours=1))
+    for entry in entries:
+        offer = WaitlistOffer.objects.create(
+            entry=entry,
+            specialist=specialist,
+            start=start,
+            end=start + specialist.length_for(entry.mode),
+            expires_at=expires,
+        )
+        outbox.queue(kinds.WaitlistOffer, entry.consultation, offer=offer)
+
+
+@transaction.atomic
+def claim_offer(offer):
+    """The first visitor to claim a freed time holds it (awaiting
+    confirmation, as a time chosen on the form); TimeTaken for everyone after,
+    and for an offer that has expired. The clinic inbox is told."""
+    # The specialist's calendar first, as every booking takes it: two claims queue there.
+    _lock_calendar(Specialist(pk=offer.specialist_id))
+    offer = WaitlistOffer.objects.select_for_update().select_related("entry__consultation").get(pk=offer.pk)
+    if not offer.is_open:
+        raise TimeTaken
+    entry, consultation = offer.entry, offer.entry.consultation
+    if availability.why_not_free(offer.specialist, offer.start, offer.end):
+        raise TimeTaken
+    appointment = Appointment(
+        consultation=consultation,
+        specialist=offer.specialist,
+        start=offer.start,
+        end=offer.end,
+        mode=entry.mode,
+        status=AppointmentStatus.HELD,
+    )
+    _history(appointment, "Time taken from the waitlist", None)
+    try:
+        _save_guarded(appointment, force_insert=True)
+    except ValidationError as exc:
+        raise TimeTaken from exc
+    now = timezone.now()
+    offer.claimed_at = now
+    offer.save(update_fields=["claimed_at"])
+    # The others offered this time learn it is gone when they come to take it.
+    WaitlistOffer.objects.filter(
+        specialist=offer.specialist, start=offer.start, claimed_at__isnull=True
+    ).update(expires_at=now)
+    entry.status = WaitlistEntry.Status.BOOKED
+    entry.save(update_fields=["status"])
+    _changed_by_visitor(consultation)
+    logger.info("Request %s took a freed time from the waitlist", consultation.reference)
+    return appointment
 
 
 def _lock_calendar(specialist):
@@ -610,9 +711,12 @@ def reschedule_appointment(
         if value is not None:
             setattr(current, name, value)
     previous = current.specialist
+    freed = (current.specialist, current.start, current.end)
     # A time kept as it was is not checked against the hours again (it may have been an override).
     _place(current, specialist, start, end, override_hours=override_hours or not moved)
     _give_room(current, previous)
+    if moved:
+        _offer_freed_time(*freed, freed_by=current.consultation)
     current.sequence += 1
     _history(current, "Rescheduled" if moved else "Details changed", user)
     _save_guarded(current)
@@ -640,6 +744,7 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     fields = ["cancellation_reason", "sequence", "video_link"]
     _move(current, AppointmentStatus.CANCELLED, by, user, fields=fields)
     _skip_stale_reminders(current)
+    _offer_freed_time(current.specialist, current.start, current.end, freed_by=current.consultation)
     if was_confirmed:
         outbox.queue(kinds.Cancelled, current.consultation, appointment=current)
     consultation = current.consultation
@@ -707,6 +812,7 @@ def release_expired_holds(now=None):
             if current is None:
                 continue  # confirmed or cancelled meanwhile
             current.sequence += 1
+            _offer_freed_time(current.specialist, current.start, current.end, freed_by=current.consultation)
             _move(
                 current,
                 AppointmentStatus.RELEASED,
@@ -766,7 +872,9 @@ def _skip_stale_reminders(appointment):
     """Reminders for a time the appointment no longer has (all of them once it
     is cancelled) are marked not needed now, as reception then sees them; the
     worker would skip them anyway when their turn comes."""
-    stale = appointment.outgoing_messages.filter(kind=kinds.Reminder.name, status=OutgoingMessage.Status.QUEUED)
+    stale = appointment.outgoing_messages.filter(
+        kind=kinds.Reminder.name, status=OutgoingMessage.Status.QUEUED
+    )
     if appointment.is_current:
         stale = stale.exclude(reminder_for=appointment.start)
     stale.update(status=OutgoingMessage.Status.SKIPPED)

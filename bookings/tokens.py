@@ -12,9 +12,12 @@ from .models import ConsultationRequest
 SALT = "bookings.self-service"
 
 
+def token_for(consultation):
+    return signing.dumps([consultation.reference, consultation.access_key], salt=SALT, compress=True)
+
+
 def status_path(consultation):
-    token = signing.dumps([consultation.reference, consultation.access_key], salt=SALT, compress=True)
-    return reverse("bookings:status", kwargs={"token": token})
+    return reverse("bookings:status", kwargs={"token": token_for(consultation)})
 
 
 def find_request(token):

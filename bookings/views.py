@@ -25,8 +25,8 @@ from clinic.net import client_ip
 from messaging.kinds import TEXT_CHANNELS
 
 from . import availability, rooms, services, tokens
-from .forms import SUBMISSION_SALT, ConsultationRequestForm, OpenTimesQuery, clean_slug
-from .models import Appointment, ConsultationRequest, Mode
+from .forms import SUBMISSION_SALT, WEEKDAYS, ConsultationRequestForm, OpenTimesQuery, clean_slug
+from .models import Appointment, ConsultationRequest, DayPart, Mode, WaitlistOffer
 from .models.requests import CONTACT_CHANNELS, Language, SafeNow
 
 Status = ConsultationRequest.Status
@@ -246,6 +246,22 @@ class CancelForm(forms.Form):
     )
 
 
+class WaitlistForm(forms.Form):
+    weekdays = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("Days that suit you"),
+        choices=[(n, WEEKDAYS[n]) for n in range(7)],
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Please choose at least one day.")},
+    )
+    day_parts = forms.MultipleChoiceField(
+        label=gettext_lazy("Times of day that suit you"),
+        choices=DayPart.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": gettext_lazy("Please choose at least one time of day.")},
+    )
+
+
 class EraseForm(forms.Form):
     confirm = forms.BooleanField(
         label=gettext_lazy("I understand: my details will be erased, and any appointment will be cancelled."),
@@ -344,6 +360,8 @@ def status_context(consultation):
         texts=[
             (name, CONTACT_CHANNELS[name]) for name in TEXT_CHANNELS if name in consultation.contact_channels
         ],
+        waitlist=consultation.waitlist.waiting().first(),
+        may_join_waitlist=appointment is None and may_join_waitlist(consultation),
     )
     return context
 
@@ -515,6 +533,84 @@ class CancelView(ChangeMixin, FormView):
             notice = _("Your appointment request is cancelled.")
         messages.success(self.request, notice)
         return self.back_to_status()
+
+
+class WaitlistView(TokenMixin, FormView):
+    """Join the waitlist (the days and times of day that suit), or leave it."""
+
+    form_class = WaitlistForm
+    template_name = "bookings/status/waitlist.html"
+
+    def post(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        if "leave" in request.POST:
+            services.leave_waitlist(self.consultation)
+            messages.success(request, _("You are no longer on the waitlist."))
+            return self.back_to_status()
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        if not may_join_waitlist(self.consultation):
+            return self.back_to_status()
+        services.join_waitlist(self.consultation, **form.cleaned_data)
+        messages.success(
+            self.request,
+            _("You are on the waitlist. When a time that suits you comes free, we will tell you at once."),
+        )
+        return self.back_to_status()
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ClaimView(TokenMixin, TemplateView):
+    """A freed time offered from the waitlist: "Take this time?", then the POST holds it."""
+
+    template_name = "bookings/status/claim.html"
+
+    def refuse(self):
+        refused = super().refuse()
+        if refused:
+            return refused
+        self.offer = (
+            WaitlistOffer.objects.filter(pk=self.kwargs["offer"], entry__consultation=self.consultation)
+            .select_related("specialist", "entry")
+            .first()
+        )
+        if self.offer is None or not self.offer.is_open:
+            messages.info(self.request, _("Sorry, this time has been taken or is no longer offered."))
+            return self.back_to_status()
+        return None
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "offer": self.offer}
+
+    def post(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        try:
+            services.claim_offer(self.offer)
+        except services.TimeTaken:
+            messages.info(
+                request, _("Sorry, someone else took this time a moment ago. You stay on the waitlist.")
+            )
+            return self.back_to_status()
+        when = date_format(timezone.localtime(self.offer.start), "l j F Y, g:i A")
+        messages.success(
+            request, _("The time is yours: %(when)s. We will confirm it by email.") % {"when": when}
+        )
+        return self.back_to_status()
+
+
+def may_join_waitlist(consultation):
+    """An open request without a time still to come."""
+    return (
+        consultation.status in (Status.NEW, Status.CONTACTED)
+        and not consultation.appointments.current().exists()
+    )
 
 
 class StopTextsView(TokenMixin, View):

@@ -218,6 +218,42 @@ class Reminder(ToVisitorAboutAppointment):
         return None
 
 
+class WaitlistOffer(MessageKind):
+    """A freed time, to a visitor on the waitlist; wanted while the offer stands."""
+
+    name, label = "waitlist_offer", "A freed time offered (waitlist)"
+    subject = _("A time has come free at %(clinic)s")
+    template = "waitlist_offer"
+    text = texts.WAITLIST_OFFER
+
+    def wanted(self, message):
+        return message.offer is not None and message.offer.is_open and super().wanted(message)
+
+    def claim_url(self, message):
+        token = tokens.token_for(message.consultation)
+        return absolute_url(reverse("bookings:claim", kwargs={"token": token, "offer": message.offer.pk}))
+
+    def text_variables(self, message, clinic):
+        start = timezone.localtime(message.offer.start)
+        return {
+            **super().text_variables(message, clinic),
+            "date": date_format(start, "D j M"),
+            "time": date_format(start, "g:i A"),
+            "link": self.claim_url(message),
+        }
+
+    def context(self, message):
+        offer = message.offer
+        return {
+            **super().context(message),
+            "first_name": message.consultation.first_name,
+            "offer": offer,
+            "when": date_format(timezone.localtime(offer.start), "l j F Y, g:i A"),
+            "claim_url": self.claim_url(message),
+            "expires": date_format(timezone.localtime(offer.expires_at), "l j F, g:i A"),
+        }
+
+
 class HoldReleased(MessageKind):
     name, label = "hold_released", "Chosen time released (to visitor)"
     subject = _("Please choose another time with %(clinic)s")
@@ -290,6 +326,7 @@ KINDS = {
         Cancelled,
         Reminder,
         HoldReleased,
+        WaitlistOffer,
         VisitorChange,
     )
 }

@@ -33,6 +33,10 @@ class OutgoingMessage(models.Model):
         on_delete=models.CASCADE,
         related_name="outgoing_messages",
     )
+    # A waitlist offer's message: the freed time it offers.
+    offer = models.ForeignKey(
+        "bookings.WaitlistOffer", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Delivery attempts made so far.")
     last_error = models.CharField(

@@ -33,7 +33,9 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 OUTAGE_PATIENCE = timedelta(minutes=5)
 
 
-def queue(kind, consultation, *, appointment=None, reminder_for=None, send_at=None, channels=None):
+def queue(
+    kind, consultation, *, appointment=None, offer=None, reminder_for=None, send_at=None, channels=None
+):
     """Call it inside the transaction of the change that causes the message;
     `kind` is one of messaging.kinds. One message per channel: by default
     every channel the visitor chose that the kind is sent on. With send_at,
@@ -44,6 +46,7 @@ def queue(kind, consultation, *, appointment=None, reminder_for=None, send_at=No
             channel=name,
             consultation=consultation,
             appointment=appointment,
+            offer=offer,
             reminder_for=reminder_for,
             remind_at=send_at,
             next_attempt_at=send_at,

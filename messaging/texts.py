@@ -98,6 +98,10 @@ SERIES_CONFIRMATION = Text(
         "Dates and changes: {link}"
     ),
 )
+WAITLIST_OFFER = Text(
+    "waitlist_offer",
+    _("A time has come free: {date} at {time}. Reference {reference}. The first to take it has it: {link}"),
+)
 TEXTS = [
     CONFIRMATION,
     MOVED,
@@ -111,4 +115,5 @@ TEXTS = [
     MOVED_PHONE,
     REMINDER_PHONE,
     SERIES_CONFIRMATION,
+    WAITLIST_OFFER,
 ]

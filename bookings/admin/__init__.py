@@ -1,3 +1,3 @@
 """The bookings admin, one module per concept; importing them registers them."""
 
-from . import appointments, requests, schedule  # noqa: F401
+from . import appointments, requests, schedule, waitlist  # noqa: F401

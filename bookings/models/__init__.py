@@ -11,6 +11,7 @@ from .requests import (
     window_start,
 )
 from .schedule import DayOff, WorkingHours
+from .waitlist import WaitlistEntry, WaitlistOffer
 
 __all__ = [
     "Appointment",
@@ -21,6 +22,8 @@ __all__ = [
     "InvalidTransition",
     "Mode",
     "Series",
+    "WaitlistEntry",
+    "WaitlistOffer",
     "WorkingHours",
     "generate_access_key",
     "generate_reference",

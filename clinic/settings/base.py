@@ -234,6 +234,11 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 24)
 # Reminders go this many hours before an appointment, each once, by the task worker.
 BOOKING_REMINDER_HOURS = [int(hours) for hours in env_list("BOOKING_REMINDER_HOURS", ["24", "2"])]
 BOOKING_MAX_DAYS_AHEAD = env_int("BOOKING_MAX_DAYS_AHEAD", 90)
+# The waitlist: how long an entry waits, how many are offered a freed time at
+# once (the first to claim it holds it), and how long an offer stands.
+WAITLIST_DAYS = env_int("WAITLIST_DAYS", 30)
+WAITLIST_OFFERS_PER_TIME = env_int("WAITLIST_OFFERS_PER_TIME", 3)
+WAITLIST_OFFER_HOURS = env_int("WAITLIST_OFFER_HOURS", 12)
 BOOKING_MIN_FILL_SECONDS = env_int("BOOKING_MIN_FILL_SECONDS", 3)
 BOOKING_RATE_LIMIT = env_str("BOOKING_RATE_LIMIT", "10/h")
 # Days of open times the form shows; no time beyond them can be held or moved to.
