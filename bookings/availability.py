@@ -354,17 +354,21 @@ def overlap_message(specialist, buffer_minutes=0):
 OVERRIDE_HINT = "Tick “schedule outside working hours” to book it anyway."
 
 
-def why_not_free(specialist, start, end, *, ignore=None, override_hours=False):
+def why_not_free(specialist, start, end, *, ignore=None, override_hours=False, schedule=None):
     """Why staff cannot book [start, end) with this specialist, or None: the
     same facts as the open times (hours, days off, holidays, the buffer), any
-    start minute. With override_hours, only a clash with another appointment counts."""
+    start minute. With override_hours, only a clash with another appointment
+    counts. `schedule`: one already read for days that include this one (a
+    series checks all its dates against one)."""
     if start < timezone.now():
         return "The appointment must be in the future."
     day = timezone.localdate(start)
-    schedule = read_schedule([specialist.pk], day, timezone.localdate(end), ignore=ignore)
+    if schedule is None:
+        schedule = read_schedule([specialist.pk], day, timezone.localdate(end), ignore=ignore)
     first, last = schedule.minutes(start), schedule.minutes(end)
+    midnight = (day - schedule.first_day).days * MINUTES_A_DAY
     if not override_hours:
-        if last > MINUTES_A_DAY:
+        if last - midnight > MINUTES_A_DAY:
             return f"The appointment runs past midnight. {OVERRIDE_HINT}"
         if day in schedule.holidays:
             return f"The clinic is closed on {date_format(day, 'l j F')} ({schedule.holidays[day]}). {OVERRIDE_HINT}"

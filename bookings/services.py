@@ -635,12 +635,18 @@ def plan_series(specialist, *, first_start, duration, mode, interval_weeks, coun
     the nearest open time, for staff to choose."""
     local = timezone.localtime(first_start).replace(tzinfo=None)
     last = datetime.combine(until, time.max) if until else None
-    starts = rrule(WEEKLY, interval=interval_weeks, dtstart=local, count=None if until else count, until=last)
+    rule = rrule(WEEKLY, interval=interval_weeks, dtstart=local, count=None if until else count, until=last)
+    starts = [timezone.make_aware(naive) for naive in rule]
+    if not starts:
+        return []
+    # One read of the specialist's schedule for the whole span, however many dates.
+    schedule = availability.read_schedule(
+        [specialist.pk], timezone.localdate(starts[0]), timezone.localdate(starts[-1] + duration)
+    )
     planned = []
-    for naive in starts:
-        start = timezone.make_aware(naive)
+    for start in starts:
         end = start + duration
-        problem = availability.why_not_free(specialist, start, end)
+        problem = availability.why_not_free(specialist, start, end, schedule=schedule)
         alternative = availability.nearest_open_time(specialist, mode, start) if problem else None
         planned.append(PlannedSession(start, end, problem, alternative))
     return planned

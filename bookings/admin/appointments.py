@@ -24,6 +24,7 @@ from clinic.models import Mode, Specialist
 
 from .. import board, lifecycle, rooms, services
 from ..access import own_appointments, own_requests, sees_only_own
+from ..caseload import caseload
 from ..models import Appointment, ConsultationRequest, Series, window_start
 from .visibility import VisibleOnlyAdmin
 
@@ -148,6 +149,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         view = self.admin_site.admin_view
         return [
             path("week/", view(self.week_view), name="bookings_appointment_week"),
+            path("caseload/", view(self.caseload_view), name="bookings_appointment_caseload"),
             path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
@@ -292,6 +294,27 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             "media": self.media,
         }
         return TemplateResponse(request, "admin/bookings/appointment/week.html", context)
+
+    def caseload_view(self, request):
+        """A clinician's open courses of care: their own; reception chooses whose."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        specialists = Specialist.objects.active()
+        if sees_only_own(request.user):
+            specialists = specialists.filter(user=request.user)
+        chosen = request.GET.get("specialist", "")
+        specialist = (
+            specialists.filter(pk=chosen).first() if chosen.isdigit() else None
+        ) or specialists.first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Caseload of {specialist}" if specialist else "Caseload",
+            "opts": self.opts,
+            "specialist": specialist,
+            "specialists": list(specialists) if not sees_only_own(request.user) else [],
+            "courses": caseload(specialist) if specialist else [],
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/caseload.html", context)
 
     def _held(self, request, pk):
         appointment = get_object_or_404(

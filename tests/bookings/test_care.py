@@ -6,6 +6,8 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -21,6 +23,9 @@ from tests.bookings.conftest import run_worker
 from tests.factories import ConsultationRequestFactory, clinic_time, specialist_working_every_day
 
 pytestmark = pytest.mark.django_db
+# Queries of the caseload page and of checking a series' dates, whatever their number.
+CASELOAD_BUDGET = 11
+SERIES_BUDGET = 17
 
 
 def book_first_open_time(number, specialist=None):
@@ -273,3 +278,61 @@ def test_a_series_date_that_became_busy_is_refused_by_name(admin_client, clinic_
     # The dates are checked again: the 4th now clashes and is left out unless staff choose its alternative.
     assert consultation.appointments.count() == 7
     assert "7 sessions booked" in response.content.decode()
+
+
+@pytest.fixture
+def clinician(client):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="dr-asha")
+    user.groups.add(Group.objects.get(name="Clinicians"))
+    client.force_login(user)
+    return specialist_working_every_day(name="Dr Asha", user=user)
+
+
+def courses_of(specialist, count):
+    references = []
+    for number in range(count):
+        consultation = ConsultationRequestFactory(mode=Mode.VIDEO)
+        start = clinic_time(3 + number // 6, hour=10 + number % 6)
+        services.schedule_appointment(consultation, specialist=specialist, start=start)
+        references.append(consultation.reference)
+    return references
+
+
+def test_a_clinician_sees_their_caseload_and_nothing_of_others(
+    client, clinician, clinic_profile, django_assert_num_queries
+):
+    other = specialist_working_every_day(name="Dr Other")
+    mine = courses_of(clinician, 2)
+    (theirs,) = courses_of(other, 1)
+    url = reverse("admin:bookings_appointment_caseload")
+    html = client.get(url).content.decode()
+    assert "Open courses of care: 2" in html and all(reference in html for reference in mine)
+    assert theirs not in html and "Dr Other" not in html
+    html = client.get(url + f"?specialist={other.pk}").content.decode()
+    assert "Open courses of care: 2" in html  # a clinician cannot choose another's
+    # The same number of queries for 2 courses and for 12.
+    with django_assert_num_queries(CASELOAD_BUDGET) as first:
+        client.get(url)
+    Appointment.objects.filter(specialist=clinician).delete()
+    courses_of(clinician, 12)
+    with django_assert_num_queries(CASELOAD_BUDGET):
+        response = client.get(url)
+    assert "Open courses of care: 12" in response.content.decode() and len(first) == CASELOAD_BUDGET
+
+
+def test_the_series_page_checks_two_or_eight_dates_in_the_same_queries(admin_client, clinic_profile):
+    specialist = specialist_working_every_day(name="Dr Asha")
+    consultation = ConsultationRequestFactory(mode=Mode.VIDEO)
+    first = timezone.localtime(clinic_time(3, hour=11))
+    url = reverse("admin:bookings_appointment_series", args=[consultation.pk])
+    counts = []
+    for count in (2, 8):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(url, series_form(specialist, first, count=count, check="1"))
+        assert response.content.decode().count('<tr class="series-plan__row') == count
+        counts.append(len(queries))
+    assert counts == [SERIES_BUDGET, SERIES_BUDGET]
