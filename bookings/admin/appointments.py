@@ -603,12 +603,9 @@ def appointments_summary(consultation):
     ]
     if consultation.can_be_scheduled:
         items.append(
-            format_html(
-                '<li><a href="{}">Schedule an appointment</a> · <a href="{}">Book weekly sessions</a></li>',
-                schedule_link(consultation),
-                series_link(consultation),
-            )
+            format_html('<li><a href="{}">Schedule an appointment</a></li>', schedule_link(consultation))
         )
+        items.append(format_html('<li><a href="{}">Book weekly sessions</a></li>', series_link(consultation)))
     if not items:
         return "—"
     return format_html(

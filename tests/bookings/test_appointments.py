@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.utils import timezone
 
 from bookings import services
 from bookings.models import Appointment, ConsultationRequest
@@ -144,11 +145,17 @@ def test_the_past_and_closed_requests_cannot_be_scheduled(specialist):
         services.schedule_appointment(spam, specialist=specialist, start=clinic_time())
 
 
-def test_one_live_appointment_per_request(specialist):
+def test_a_request_in_care_takes_further_sessions_but_never_two_at_once(specialist):
     consultation = ConsultationRequestFactory()
     services.schedule_appointment(consultation, specialist=specialist, start=clinic_time(hour=11))
-    with pytest.raises(ValidationError, match="Reschedule that one instead"):
-        services.schedule_appointment(consultation, specialist=specialist, start=clinic_time(hour=14))
+    services.schedule_appointment(
+        consultation, specialist=specialist, start=clinic_time(days_ahead=9, hour=11)
+    )
+    assert consultation.appointments.confirmed().count() == 2
+    with pytest.raises(ValidationError, match="overlaps"):
+        services.schedule_appointment(
+            consultation, specialist=specialist, start=clinic_time(hour=11, minute=30)
+        )
 
 
 def test_reschedule_and_cancel_keep_the_history(specialist):
@@ -181,7 +188,7 @@ def test_rescheduling_onto_another_appointment_is_refused(specialist):
     assert other.start == clinic_time(hour=14) and other.sequence == 0
 
 
-def test_closing_an_appointment_moves_the_request(specialist):
+def test_closing_a_session_leaves_the_request_in_care(specialist):
     consultation = ConsultationRequestFactory()
     appointment = services.schedule_appointment(consultation, specialist=specialist, start=clinic_time())
     Appointment.objects.filter(pk=appointment.pk).update(
@@ -189,7 +196,7 @@ def test_closing_an_appointment_moves_the_request(specialist):
     )
     services.close_appointment(appointment, Appointment.Status.NO_SHOW)
     consultation.refresh_from_db()
-    assert consultation.status == "no_show"
+    assert consultation.status == "scheduled" and consultation.can_be_scheduled
 
 
 # ---- The admin ----
@@ -252,13 +259,15 @@ def test_admin_schedules_and_shows_clashes_beside_the_field(admin_client, specia
 def test_admin_shows_why_a_request_cannot_be_scheduled(admin_client, specialist):
     consultation = ConsultationRequestFactory()
     services.schedule_appointment(consultation, specialist=specialist, start=clinic_time(hour=11))
+    consultation.erased_at = timezone.now()
+    consultation.save(update_fields=["erased_at"])
     # The form is not even shown: back to the request, saying why.
     for method in (admin_client.get, admin_client.post):
         response = method(
             schedule_url(consultation), admin_form(specialist, clinic_time(hour=14)), follow=True
         )
         assert response.redirect_chain[-1][0] == consultation.get_absolute_url()
-        assert "Reschedule that one instead" in response.content.decode()
+        assert "This request&#x27;s details were erased." in response.content.decode()
     assert Appointment.objects.count() == 1
 
 
@@ -426,7 +435,8 @@ def test_request_page_lists_appointments_and_the_action_opens_scheduling(admin_c
     )
     page = admin_client.get(f"/admin/bookings/consultationrequest/{appointment.consultation.pk}/change/")
     assert f"/admin/bookings/appointment/{appointment.pk}/change/" in page.content.decode()
-    assert "Schedule an appointment</a>" not in page.content.decode()
+    # In care: the next session can be booked from here (issue 25).
+    assert f'href="{schedule_url(appointment.consultation)}"' in page.content.decode()
     other = ConsultationRequestFactory()
     page = admin_client.get(f"/admin/bookings/consultationrequest/{other.pk}/change/")
     assert f'href="{schedule_url(other)}"' in page.content.decode()
