@@ -143,15 +143,24 @@ def find_slot(key, mode, *, ignore=None, now=None):
 
 def nearest_open_time(specialist, mode, moment, *, days=3):
     """The specialist's open Slot nearest to `moment` within `days` either side
-    (never in the past), or None: the alternative to a date that clashes."""
+    (never in the past), or None: the alternative to a date that clashes. The
+    nearest day first, then the nearest time of day, as a weekly visitor keeps
+    their hour."""
     now = timezone.now()
-    day = timezone.localdate(moment)
+    local = timezone.localtime(moment)
+    day = local.date()
+    minute = local.hour * 60 + local.minute
+
+    def distance(slot):
+        start = slot.local_start
+        return abs((start.date() - day).days), abs(start.hour * 60 + start.minute - minute)
+
     slots = [
         slot
         for slot in _open_slots(mode, specialist, day - timedelta(days=days), day + timedelta(days=days))
         if slot.start > now
     ]
-    return min(slots, key=lambda slot: abs(slot.start - moment), default=None)
+    return min(slots, key=distance, default=None)
 
 
 def _last_open_day(today, days=None):

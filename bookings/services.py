@@ -647,6 +647,8 @@ def plan_series(specialist, *, first_start, duration, mode, interval_weeks, coun
     for start in starts:
         end = start + duration
         problem = availability.why_not_free(specialist, start, end, schedule=schedule)
+        # The series form has no override: the alternative takes its place.
+        problem = problem and problem.replace(f" {availability.OVERRIDE_HINT}", "")
         alternative = availability.nearest_open_time(specialist, mode, start) if problem else None
         planned.append(PlannedSession(start, end, problem, alternative))
     return planned

@@ -360,8 +360,9 @@ def status_context(consultation):
         texts=[
             (name, CONTACT_CHANNELS[name]) for name in TEXT_CHANNELS if name in consultation.contact_channels
         ],
-        waitlist=consultation.waitlist.waiting().first(),
-        may_join_waitlist=appointment is None and may_join_waitlist(consultation),
+        # The waitlist is for a request without a time still to come.
+        waitlist=consultation.waitlist.waiting().first() if appointment is None else None,
+        may_join_waitlist=appointment is None and consultation.status in WAITING_STATUSES,
     )
     return context
 
@@ -605,12 +606,12 @@ class ClaimView(TokenMixin, TemplateView):
         return self.back_to_status()
 
 
+WAITING_STATUSES = [Status.NEW, Status.CONTACTED]
+
+
 def may_join_waitlist(consultation):
     """An open request without a time still to come."""
-    return (
-        consultation.status in (Status.NEW, Status.CONTACTED)
-        and not consultation.appointments.current().exists()
-    )
+    return consultation.status in WAITING_STATUSES and not consultation.appointments.current().exists()
 
 
 class StopTextsView(TokenMixin, View):

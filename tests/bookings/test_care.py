@@ -226,7 +226,10 @@ def test_eight_weekly_sessions_across_a_holiday_one_confirmation_then_cancel_som
     clash = planned[2]
     assert clash.problem and clash.alternative is not None
     assert timezone.localdate(clash.alternative.start) != clash.start.date()  # not on the holiday
-    assert abs(clash.alternative.start - clash.start) <= timedelta(days=3)
+    # The nearest day at the same hour: a weekly visitor keeps their time.
+    assert clash.alternative.local_start.time() == first.time()
+    assert abs(clash.alternative.local_start.date() - clash.start.date()) == timedelta(days=1)
+    assert "schedule outside working hours" not in page
 
     admin_client.post(url, series_form(specialist, first, book="Book", **{"session-2": "alternative"}))
     sessions = list(consultation.appointments.order_by("start"))

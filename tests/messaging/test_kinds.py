@@ -1,11 +1,14 @@
 """Messages as one concept: every kind says who it goes to, its subject and
 its templates in both languages, and a channel is a backend named in settings."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.test import override_settings
 
 from bookings import services
+from bookings.models import WaitlistOffer
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 from tests.bookings.conftest import run_worker
@@ -41,8 +44,16 @@ def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
     consultation.save(update_fields=["page_language"])
     OutgoingMessage.objects.all().delete()
     mail.outbox.clear()
+    entry = services.join_waitlist(consultation, weekdays=[0], day_parts=["morning"])
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        specialist=confirmed.specialist,
+        start=confirmed.start + timedelta(days=1),
+        end=confirmed.end + timedelta(days=1),
+        expires_at=confirmed.start,
+    )
     for kind in kinds.KINDS.values():
-        outbox.queue(kind, consultation, appointment=confirmed, reminder_for=confirmed.start)
+        outbox.queue(kind, consultation, appointment=confirmed, offer=offer, reminder_for=confirmed.start)
     run_worker()
     sent = {message.kind: message.status for message in OutgoingMessage.objects.all()}
     # The cancellation is for an appointment that is no longer confirmed only: here it still says so.
@@ -50,7 +61,7 @@ def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
     subjects = {message.subject for message in mail.outbox}
     assert len(mail.outbox) == len(kinds.KINDS) and all(subjects)
     to_visitor = [message for message in mail.outbox if message.to == ["meera@example.com"]]
-    assert len(to_visitor) == 7
+    assert len(to_visitor) == 8
     if language == "hi":
         assert all("क्लिनिक" in message.body or "/hi/" in message.body for message in to_visitor)
     to_clinic = [message for message in mail.outbox if message.to != ["meera@example.com"]]

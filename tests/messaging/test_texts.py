@@ -19,7 +19,7 @@ from django.utils import translation
 from twilio.request_validator import RequestValidator
 
 from bookings import services, tokens
-from bookings.models import ConsultationRequest
+from bookings.models import ConsultationRequest, WaitlistOffer
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
 from messaging.texts import TEXTS
@@ -130,6 +130,15 @@ def test_each_text_matches_its_registered_template_within_its_length(clinic_prof
     server only."""
     appointment = book(["email", "sms", "whatsapp"], language=language, mode="video")
     message = OutgoingMessage.objects.filter(channel="sms").first()
+    # A waitlist offer's text is of a freed time: the message carries its offer.
+    entry = services.join_waitlist(appointment.consultation, weekdays=[0], day_parts=["morning"])
+    message.offer = WaitlistOffer.objects.create(
+        entry=entry,
+        specialist=appointment.specialist,
+        start=appointment.start,
+        end=appointment.end,
+        expires_at=appointment.start,
+    )
     listing = StringIO()
     call_command("message_templates", stdout=listing)
     used = set()
