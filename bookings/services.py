@@ -522,6 +522,14 @@ def _place(appointment, specialist, start, end, *, override_hours):
     appointment.specialist, appointment.start, appointment.end = specialist, start, end
 
 
+def _settle(appointment, previous_specialist=None):
+    """What a confirmed appointment carries: its room (video) and its fee, fixed
+    now from the specialist's fee for its way of meeting."""
+    _give_room(appointment, previous_specialist)
+    if appointment.fee is None:
+        appointment.fee = appointment.specialist.fee_for(appointment.mode)
+
+
 def _give_room(appointment, previous_specialist=None):
     """A video appointment being confirmed gets its room (bookings.rooms) unless
     it has one; moving keeps it, except a former specialist's own fixed room.
@@ -610,7 +618,7 @@ def schedule_appointment(
     )
     end = start + (duration or specialist.length_for(appointment.mode))
     _place(appointment, specialist, start, end, override_hours=override_hours)
-    _give_room(appointment)
+    _settle(appointment)
     _history(appointment, "Scheduled", user)
     _save_guarded(appointment, force_insert=True)
     _scheduled(appointment, user)
@@ -673,7 +681,7 @@ def book_series(consultation, *, specialist, starts, duration, mode, interval_we
         )
         try:
             _place(appointment, specialist, start, start + duration, override_hours=False)
-            _give_room(appointment)
+            _settle(appointment)
             _history(appointment, "Scheduled in a series", user)
             _save_guarded(appointment, force_insert=True)
         except ValidationError as error:
@@ -722,7 +730,7 @@ def reschedule_appointment(
     freed = (current.specialist, current.start, current.end)
     # A time kept as it was is not checked against the hours again (it may have been an override).
     _place(current, specialist, start, end, override_hours=override_hours or not moved)
-    _give_room(current, previous)
+    _settle(current, previous)
     if moved:
         _offer_freed_time(*freed, freed_by=current.consultation)
     current.sequence += 1
@@ -784,8 +792,8 @@ def confirm_hold(appointment, *, user, location=None, video_link=None):
     for name, value in [("location", location), ("video_link", video_link)]:
         if value is not None:
             setattr(current, name, value)
-    _give_room(current)
-    _move(current, AppointmentStatus.CONFIRMED, "Confirmed", user, fields=["location", "video_link"])
+    _settle(current)
+    _move(current, AppointmentStatus.CONFIRMED, "Confirmed", user, fields=["location", "video_link", "fee"])
     _scheduled(current, user)
     logger.info("Appointment %s confirmed", current.pk)
     return current
@@ -800,10 +808,10 @@ def offer_time(appointment, *, start, specialist=None, user, override_hours=Fals
     end = start + specialist.length_for(current.mode)
     previous = current.specialist
     _place(current, specialist, start, end, override_hours=override_hours)
-    _give_room(current, previous)
+    _settle(current, previous)
     current.sequence += 1
     reason = "Another time offered and confirmed"
-    fields = ["specialist", "start", "end", "sequence", "video_link"]
+    fields = ["specialist", "start", "end", "sequence", "video_link", "fee"]
     _move(current, AppointmentStatus.CONFIRMED, reason, user, fields=fields)
     _scheduled(current, user)
     logger.info("Appointment %s moved and confirmed", current.pk)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("request/<str:token>/erase/", views.EraseView.as_view(), name="erase"),
     path("request/<str:token>/waitlist/", views.WaitlistView.as_view(), name="waitlist"),
     path("request/<str:token>/offer/<int:offer>/", views.ClaimView.as_view(), name="claim"),
+    path("request/<str:token>/receipt/<int:payment>/", views.ReceiptView.as_view(), name="receipt"),
     path("request/<str:token>/stop/<str:channel>/", views.StopTextsView.as_view(), name="stop_texts"),
     # A specialist's private calendar feed; the token is the key (bookings/feeds.py).
     path("calendar/<str:token>/appointments.ics", feeds.specialist_feed, name="specialist_calendar"),

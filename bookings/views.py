@@ -26,8 +26,9 @@ from messaging.kinds import TEXT_CHANNELS
 
 from . import availability, rooms, services, tokens
 from .forms import SUBMISSION_SALT, WEEKDAYS, ConsultationRequestForm, OpenTimesQuery, clean_slug
-from .models import Appointment, ConsultationRequest, DayPart, Mode, WaitlistOffer
+from .models import Appointment, ConsultationRequest, DayPart, Mode, Payment, WaitlistOffer
 from .models.requests import CONTACT_CHANNELS, Language, SafeNow
+from .receipts import receipt_context
 
 Status = ConsultationRequest.Status
 THANKS_SALT = "bookings.thanks"
@@ -322,9 +323,10 @@ def current_appointment(appointments, session=None):
 def appointment_context(appointment):
     if appointment is None:
         return {"appointment": None}
+    fee = appointment.fee if appointment.fee is not None else appointment.specialist.fee_for(appointment.mode)
     return {
         "appointment": appointment,
-        "fee": appointment.specialist.fee_for(appointment.mode),
+        "fee": fee,
         "changeable": appointment.changeable_by_visitor,
         "cutoff_hours": settings.BOOKING_CHANGE_CUTOFF_HOURS,
         "join": join_context(appointment),
@@ -362,6 +364,7 @@ def status_context(consultation):
         ],
         # The waitlist is for a request without a time still to come.
         waitlist=consultation.waitlist.waiting().first() if appointment is None else None,
+        receipts=list(Payment.objects.filter(appointment__consultation=consultation)),
         may_join_waitlist=appointment is None and consultation.status in WAITING_STATUSES,
     )
     return context
@@ -612,6 +615,28 @@ WAITING_STATUSES = [Status.NEW, Status.CONTACTED]
 def may_join_waitlist(consultation):
     """An open request without a time still to come."""
     return consultation.status in WAITING_STATUSES and not consultation.appointments.current().exists()
+
+
+class ReceiptView(TokenMixin, TemplateView):
+    """A receipt of the visitor's own, to print."""
+
+    template_name = "bookings/receipt.html"
+
+    def refuse(self):
+        refused = super().refuse()
+        if refused:
+            return refused
+        self.payment = (
+            Payment.objects.filter(pk=self.kwargs["payment"], appointment__consultation=self.consultation)
+            .select_related("appointment__specialist", "appointment__consultation")
+            .first()
+        )
+        if self.payment is None:
+            return self.back_to_status()
+        return None
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **receipt_context(self.payment)}
 
 
 class StopTextsView(TokenMixin, View):

@@ -96,6 +96,17 @@ class ClinicProfile(models.Model):
         help_text="Named in the privacy notice as the contact for data-protection complaints.",
     )
     grievance_email = models.EmailField(default="privacy@clinic.example")
+    upi_id = models.CharField(
+        "UPI ID",
+        max_length=100,
+        blank=True,
+        help_text="The clinic's merchant UPI ID (e.g. clinic@okhdfcbank): visitors pay by scanning its QR code.",
+    )
+    gst_note = models.CharField(
+        "GST line on receipts",
+        max_length=300,
+        default="Health care services by a clinical establishment are exempt from GST.",
+    )
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:

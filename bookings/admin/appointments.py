@@ -14,7 +14,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,10 +22,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from clinic.formats import local_datetime
 from clinic.models import Mode, Specialist
 
-from .. import board, lifecycle, rooms, services
+from .. import board, frontdesk, lifecycle, rooms, services, sheet
 from ..access import own_appointments, own_requests, sees_only_own
 from ..caseload import caseload
-from ..models import Appointment, ConsultationRequest, Series, window_start
+from ..models import Appointment, ConsultationRequest, Payment, Series, window_start
+from ..receipts import receipt_context
 from .visibility import VisibleOnlyAdmin
 
 
@@ -150,6 +151,9 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         return [
             path("week/", view(self.week_view), name="bookings_appointment_week"),
             path("caseload/", view(self.caseload_view), name="bookings_appointment_caseload"),
+            path("today/", view(self.today_view), name="bookings_appointment_today"),
+            path("<int:pk>/desk/", view(self.desk_view), name="bookings_appointment_desk"),
+            path("receipt/<int:payment>/", view(self.receipt_view), name="bookings_payment_receipt"),
             path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
@@ -315,6 +319,80 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             "courses": caseload(specialist) if specialist else [],
         }
         return TemplateResponse(request, "admin/bookings/appointment/caseload.html", context)
+
+    def today_view(self, request):
+        """Today's sheet (or another day's): each specialist's appointments in time
+        order, with arrivals, fees and payments; prints on A4."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            day = date.fromisoformat(request.GET.get("date", ""))
+        except ValueError:
+            day = timezone.localdate()
+        specialists = Specialist.objects.active()
+        if sees_only_own(request.user):
+            specialists = specialists.filter(user=request.user)
+        chosen = request.GET.get("specialist", "")
+        shown = specialists.filter(pk=chosen) if chosen.isdigit() else specialists
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Day sheet: {date_format(day, 'l j F Y')}",
+            "opts": self.opts,
+            "day": day,
+            "previous": (day - timedelta(days=1)).isoformat(),
+            "next": (day + timedelta(days=1)).isoformat(),
+            "specialists": list(specialists),
+            "chosen": int(chosen) if chosen.isdigit() else None,
+            "sheet": sheet.day_sheet(day, shown),
+            "may_record": request.user.has_perm("bookings.change_appointment"),
+            "methods": Payment.Method.choices,
+            "here": request.get_full_path(),
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/today.html", context)
+
+    def desk_view(self, request, pk):
+        """The sheet's buttons (POST): arrived, with the clinician, done, or a payment."""
+        appointment = get_object_or_404(self.get_queryset(request), pk=pk)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("bookings.change_appointment"):
+            raise PermissionDenied
+        step = request.POST.get("step", "")
+        try:
+            if step == "payment":
+                payment = frontdesk.record_payment(
+                    appointment,
+                    amount=int(request.POST.get("amount") or 0),
+                    method=request.POST.get("method", ""),
+                    utr=request.POST.get("utr", ""),
+                    user=request.user,
+                )
+                self.message_user(request, f"Payment recorded: receipt {payment.receipt}.", messages.SUCCESS)
+            elif step in ("arrived", "seen", "done"):
+                frontdesk.mark(appointment, step, user=request.user)
+        except (ValidationError, ValueError) as error:
+            text = (
+                " ".join(error.messages)
+                if isinstance(error, ValidationError)
+                else "Give the amount in rupees."
+            )
+            self.message_user(request, text, messages.ERROR)
+        next_url = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+            return redirect(next_url)
+        return redirect("admin:bookings_appointment_today")
+
+    def receipt_view(self, request, payment):
+        payment = get_object_or_404(
+            Payment.objects.filter(appointment__in=self.get_queryset(request)).select_related(
+                "appointment__consultation", "appointment__specialist"
+            ),
+            pk=payment,
+        )
+        # In the visitor's language, as the copy they print from their own page.
+        with translation.override(payment.appointment.consultation.page_language):
+            return TemplateResponse(request, "bookings/receipt.html", receipt_context(payment)).render()
 
     def _held(self, request, pk):
         appointment = get_object_or_404(

@@ -1,6 +1,7 @@
 from clinic.models import Mode
 
 from .appointments import Appointment, Series
+from .payments import Payment, ReceiptCounter
 from .requests import (
     ConsultationRequest,
     DayPart,
@@ -21,6 +22,8 @@ __all__ = [
     "InternalNote",
     "InvalidTransition",
     "Mode",
+    "Payment",
+    "ReceiptCounter",
     "Series",
     "WaitlistEntry",
     "WaitlistOffer",

@@ -105,6 +105,11 @@ class Appointment(models.Model):
     series = models.ForeignKey(
         Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions", editable=False
     )
+    # The fee, fixed when the appointment is confirmed (the specialist's for its mode).
+    fee = models.PositiveIntegerField("fee (₹)", null=True, blank=True, editable=False)
+    # The front desk's day: when the visitor arrived, and went in to the clinician.
+    arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    seen_at = models.DateTimeField("with the clinician at", null=True, blank=True, editable=False)
     # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     cancellation_reason = models.CharField(max_length=500, blank=True)

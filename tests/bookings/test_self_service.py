@@ -43,7 +43,7 @@ def appointment(consultation):
 
 # The request, its appointments, the clinic and its opening hours; moving adds
 # availability's six for the open times.
-STATUS_QUERIES = 4
+STATUS_QUERIES = 5  # the request, its appointments, the profile, the receipts, the hours
 MOVE_QUERIES = 10
 CONFIRM_QUERIES = 10
 

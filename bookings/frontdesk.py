@@ -1,0 +1,92 @@
+"""The front desk's one way in: arrivals (arrived, with the clinician, done),
+payments and their receipts. A receipt number is taken from its financial
+year's counter under a row lock, so the series has no gaps and no repeats,
+however many desks record payments at once."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from clinic.formats import local_datetime
+
+from . import services
+from .models import Appointment, Mode, Payment, ReceiptCounter
+from .models.payments import financial_year
+
+logger = logging.getLogger(__name__)
+STEPS = {"arrived": "arrived_at", "seen": "seen_at"}
+
+
+def _locked(appointment):
+    return Appointment.objects.select_for_update().select_related("consultation").get(pk=appointment.pk)
+
+
+@transaction.atomic
+def mark(appointment, step, *, user):
+    """Arrived, or with the clinician: each once, with the time, for a
+    confirmed appointment in the clinic; "done" completes it (from its start)."""
+    current = _locked(appointment)
+    if step == "done":
+        return services.close_appointment(current, Appointment.Status.COMPLETED, user=user)
+    if not current.is_confirmed or current.mode != Mode.IN_CLINIC:
+        raise ValidationError("Arrivals are for confirmed appointments in the clinic.")
+    field = STEPS[step]
+    if getattr(current, field) is None:
+        setattr(current, field, timezone.now())
+        if step == "seen" and current.arrived_at is None:
+            current.arrived_at = current.seen_at
+        current._change_reason = {"arrived": "Arrived", "seen": "With the clinician"}[step]
+        current._history_user = user
+        current.save(update_fields=["arrived_at", "seen_at"])
+    return True
+
+
+@transaction.atomic
+def record_payment(appointment, *, amount, method, utr="", user):
+    """A payment with the next receipt number of this financial year."""
+    if method == Payment.Method.UPI and not utr.strip():
+        raise ValidationError({"utr": "Give the UPI reference (UTR) the visitor reads out or sends."})
+    year = financial_year(timezone.now())
+    counter, _ = ReceiptCounter.objects.get_or_create(financial_year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    payment = Payment(
+        appointment=appointment,
+        amount=amount,
+        method=method,
+        utr=utr.strip(),
+        taken_by=user,
+        financial_year=year,
+        receipt_number=counter.last_number,
+    )
+    payment._change_reason = "Recorded"
+    payment._history_user = user
+    payment.save()
+    logger.info("Receipt %s recorded for appointment %s", payment.receipt, appointment.pk)
+    return payment
+
+
+@transaction.atomic
+def correct_payment(payment, *, amount, method, utr="", reason, user):
+    """Changed in place, its receipt number kept; the history keeps what was
+    recorded before, with who corrected it and why."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the payment is corrected."})
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    payment.amount, payment.method, payment.utr = amount, method, utr.strip()
+    payment._change_reason = f"Corrected: {reason.strip()}"
+    payment._history_user = user
+    payment.save(update_fields=["amount", "method", "utr"])
+    return payment
+
+
+def paid(appointment):
+    """What has been recorded against it, in rupees (waived counts as settled)."""
+    return sum(payment.amount for payment in appointment.payments.all())
+
+
+def describe(appointment):
+    return f"{appointment.consultation.reference} at {local_datetime(appointment.start)}"
