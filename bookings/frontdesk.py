@@ -4,7 +4,9 @@ year's counter under a row lock, so the series has no gaps and no repeats,
 however many desks record payments at once."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -44,10 +46,15 @@ def mark(appointment, step, *, user):
 
 
 @transaction.atomic
-def record_payment(appointment, *, amount, method, utr="", user):
-    """A payment with the next receipt number of this financial year."""
+def record_payment(appointment, *, amount, method, utr="", note="", user):
+    """A payment with the next receipt number of this financial year; a
+    waiver says why."""
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": "Choose how it was paid."})
     if method == Payment.Method.UPI and not utr.strip():
         raise ValidationError({"utr": "Give the UPI reference (UTR) the visitor reads out or sends."})
+    if method == Payment.Method.WAIVED and not note.strip():
+        raise ValidationError({"note": "Say why the fee is waived."})
     year = financial_year(timezone.now())
     counter, _ = ReceiptCounter.objects.get_or_create(financial_year=year)
     counter = ReceiptCounter.objects.select_for_update().get(pk=counter.pk)
@@ -58,6 +65,7 @@ def record_payment(appointment, *, amount, method, utr="", user):
         amount=amount,
         method=method,
         utr=utr.strip(),
+        note=note.strip()[:200],
         taken_by=user,
         financial_year=year,
         receipt_number=counter.last_number,
@@ -83,8 +91,22 @@ def correct_payment(payment, *, amount, method, utr="", reason, user):
     return payment
 
 
+def amount_due(appointment, late_fee):
+    """What the appointment's state makes due: the fee once completed; the
+    clinic's late fee (ClinicProfile.late_fee, may be 0) for a no-show or a
+    cancellation within BOOKING_CHANGE_CUTOFF_HOURS; nothing otherwise."""
+    if appointment.status == Appointment.Status.COMPLETED:
+        return appointment.fee or 0
+    if appointment.status == Appointment.Status.NO_SHOW:
+        return late_fee
+    if appointment.status == Appointment.Status.CANCELLED and appointment.cancelled_at:
+        cutoff = timedelta(hours=settings.BOOKING_CHANGE_CUTOFF_HOURS)
+        return late_fee if appointment.start - appointment.cancelled_at < cutoff else 0
+    return 0
+
+
 def paid(appointment):
-    """What has been recorded against it, in rupees (waived counts as settled)."""
+    """What has been recorded against it, in rupees (a waiver counts as settled)."""
     return sum(payment.amount for payment in appointment.payments.all())
 
 

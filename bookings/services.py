@@ -756,8 +756,9 @@ def cancel_appointment(appointment, *, reason="", user=None, by_visitor=False):
     current.cancellation_reason = reason[:500]
     current.sequence += 1
     current.video_link = ""  # the room is retired: nobody meets there any more
+    current.cancelled_at = timezone.now()
     by = "Cancelled by the visitor" if by_visitor else "Cancelled"
-    fields = ["cancellation_reason", "sequence", "video_link"]
+    fields = ["cancellation_reason", "sequence", "video_link", "cancelled_at"]
     _move(current, AppointmentStatus.CANCELLED, by, user, fields=fields)
     _skip_stale_reminders(current)
     _offer_freed_time(current.specialist, current.start, current.end, freed_by=current.consultation)

@@ -102,6 +102,12 @@ class ClinicProfile(models.Model):
         blank=True,
         help_text="The clinic's merchant UPI ID (e.g. clinic@okhdfcbank): visitors pay by scanning its QR code.",
     )
+    late_fee = models.PositiveIntegerField(
+        "late cancellation and no-show fee (₹)",
+        default=0,
+        help_text="Charged when a visitor cancels within the change cut-off or does not come; 0 for none. "
+        "Shown to visitors before they book and in their confirmation.",
+    )
     gst_note = models.CharField(
         "GST line on receipts",
         max_length=300,

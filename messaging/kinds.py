@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from bookings import calendar, rooms, tokens
+from bookings import calendar, rooms, tokens, upi
 from clinic.links import absolute_url
-from clinic.models import Mode
+from clinic.models import ClinicProfile, Mode
 
 from . import texts
 
@@ -20,12 +20,18 @@ TEXT_CHANNELS = ["sms", "whatsapp"]
 
 
 def appointment_context(appointment):
+    fee = appointment.fee if appointment.fee is not None else appointment.specialist.fee_for(appointment.mode)
     return {
         "appointment": appointment,
         "when": date_format(timezone.localtime(appointment.start), "l j F Y, g:i A"),
-        "fee": appointment.specialist.fee_for(appointment.mode),
+        "fee": fee,
         "room_link": rooms.participant_link(appointment),
         "join_opens_minutes": settings.VIDEO_JOIN_OPENS_MINUTES,
+        "cutoff_hours": settings.BOOKING_CHANGE_CUTOFF_HOURS,
+        # Paying ahead of a video or phone consultation, where the clinic takes UPI.
+        "upi_link": upi.pay_link(ClinicProfile.load(), fee, appointment.consultation.reference)
+        if appointment.is_confirmed and appointment.mode != Mode.IN_CLINIC
+        else "",
     }
 
 

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers, widgets
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,9 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from clinic.formats import local_datetime
-from clinic.models import Mode, Specialist
+from clinic.models import ClinicProfile, Mode, Specialist
 
-from .. import board, frontdesk, lifecycle, rooms, services, sheet
+from .. import board, frontdesk, lifecycle, rooms, services, sheet, takings
 from ..access import own_appointments, own_requests, sees_only_own
 from ..caseload import caseload
 from ..models import Appointment, ConsultationRequest, Payment, Series, window_start
@@ -152,6 +152,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             path("week/", view(self.week_view), name="bookings_appointment_week"),
             path("caseload/", view(self.caseload_view), name="bookings_appointment_caseload"),
             path("today/", view(self.today_view), name="bookings_appointment_today"),
+            path("takings/", view(self.takings_view), name="bookings_appointment_takings"),
             path("<int:pk>/desk/", view(self.desk_view), name="bookings_appointment_desk"),
             path("receipt/<int:payment>/", view(self.receipt_view), name="bookings_payment_receipt"),
             path(
@@ -343,13 +344,38 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             "next": (day + timedelta(days=1)).isoformat(),
             "specialists": list(specialists),
             "chosen": int(chosen) if chosen.isdigit() else None,
-            "sheet": sheet.day_sheet(day, shown),
+            "sheet": sheet.day_sheet(day, shown, ClinicProfile.load().late_fee),
             "may_record": request.user.has_perm("bookings.change_appointment"),
             "methods": Payment.Method.choices,
             "here": request.get_full_path(),
             "media": self.media,
         }
         return TemplateResponse(request, "admin/bookings/appointment/today.html", context)
+
+    def takings_view(self, request):
+        """The owner's view: takings by day and by specialist, what is unpaid,
+        the no-shows; this month unless ?first=&last= say otherwise; ?format=csv."""
+        if not request.user.has_perm("bookings.view_payment"):
+            raise PermissionDenied
+        today = timezone.localdate()
+        try:
+            first = date.fromisoformat(request.GET.get("first", ""))
+            last = date.fromisoformat(request.GET.get("last", ""))
+        except ValueError:
+            first, last = today.replace(day=1), today
+        if request.GET.get("format") == "csv":
+            response = HttpResponse(content_type="text/csv; charset=utf-8")
+            response["Content-Disposition"] = f'attachment; filename="payments-{first}-to-{last}.csv"'
+            return takings.write_csv(response, first, last)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Takings from {date_format(first, 'j F Y')} to {date_format(last, 'j F Y')}",
+            "opts": self.opts,
+            "first": first,
+            "last": last,
+            **takings.summary(first, last, ClinicProfile.load().late_fee),
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/takings.html", context)
 
     def desk_view(self, request, pk):
         """The sheet's buttons (POST): arrived, with the clinician, done, or a payment."""
@@ -366,6 +392,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
                     amount=int(request.POST.get("amount") or 0),
                     method=request.POST.get("method", ""),
                     utr=request.POST.get("utr", ""),
+                    note=request.POST.get("note", ""),
                     user=request.user,
                 )
                 self.message_user(request, f"Payment recorded: receipt {payment.receipt}.", messages.SUCCESS)

@@ -113,6 +113,7 @@ class Appointment(models.Model):
     # Raised by every change, so calendar apps replace the event, not add one.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     cancellation_reason = models.CharField(max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = AppointmentQuerySet.as_manager()

@@ -42,6 +42,7 @@ class Payment(models.Model):
         blank=True,
         help_text="The 12-digit reference the visitor reads out.",
     )
+    note = models.CharField(max_length=200, blank=True, help_text="Why a fee was waived or changed.")
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, editable=False
     )

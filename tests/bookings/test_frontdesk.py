@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import segno
 import zxingcpp
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -57,12 +58,13 @@ def test_the_fee_is_fixed_when_the_appointment_is_confirmed(today):
 
 def test_reception_marks_arrived_and_done_and_records_upi_with_receipts_one_and_two(admin_client, today):
     html = admin_client.get(SHEET).content.decode()
-    assert "Priya Sharma" in html and "First visit" in html and "₹1500" in html and "Not paid" in html
+    assert "Priya Sharma" in html and "First visit" in html and "₹1500" in html and "Not paid" not in html
     desk(admin_client, today, step="arrived")
     desk(admin_client, today, step="seen")
-    desk(admin_client, today, step="done")
+    html = desk(admin_client, today, step="done").content.decode()
     today.refresh_from_db()
     assert today.arrived_at and today.seen_at and today.status == "completed"
+    assert "Not paid" in html  # done: the fee is due
 
     response = desk(admin_client, today, step="payment", amount="1500", method="upi", utr="")
     assert "Give the UPI reference (UTR)" in response.content.decode() and not Payment.objects.exists()
@@ -146,3 +148,69 @@ def test_the_upi_qr_code_decodes_to_the_pay_link(clinic_profile):
     assert re.search(
         r'<svg role="img"[^>]*><title>UPI QR code: ₹1500 to Gurgaon Mind &amp; Wellness Clinic</title>', page
     )
+
+
+def test_fees_follow_the_state_and_the_owner_sees_takings_and_what_is_unpaid(
+    admin_client, today, clinic_profile
+):
+    clinic_profile.late_fee = 500
+    clinic_profile.save()
+    specialist = today.specialist
+    # A no-show and a late cancellation owe the late fee; a cancellation in time owes nothing.
+    no_show = services.schedule_appointment(
+        ConsultationRequestFactory(mode=Mode.IN_CLINIC), specialist=specialist, start=clinic_time(hour=12)
+    )
+    Appointment.objects.filter(pk=no_show.pk).update(
+        start=timezone.now() - timedelta(hours=3), end=timezone.now() - timedelta(hours=2, minutes=10)
+    )
+    services.close_appointment(no_show, Appointment.Status.NO_SHOW)
+    late = services.schedule_appointment(
+        ConsultationRequestFactory(mode=Mode.IN_CLINIC), specialist=specialist, start=clinic_time(hour=14)
+    )
+    in_time = services.schedule_appointment(
+        ConsultationRequestFactory(mode=Mode.IN_CLINIC), specialist=specialist, start=clinic_time(hour=16)
+    )
+    services.cancel_appointment(in_time, user=None)
+    soon = timezone.now() + timedelta(hours=5)
+    Appointment.objects.filter(pk=late.pk).update(start=soon, end=soon + timedelta(minutes=50))
+    services.cancel_appointment(late, user=None)
+    for appointment in (no_show, late, in_time, today):
+        appointment.refresh_from_db()
+    assert [frontdesk.amount_due(a, 500) for a in (no_show, late, in_time, today)] == [500, 500, 0, 0]
+    frontdesk.mark(today, "done", user=None)
+    today.refresh_from_db()
+    assert frontdesk.amount_due(today, 500) == 1500
+
+    # Waiving needs a reason; the waiver settles the no-show.
+    with pytest.raises(ValidationError):
+        frontdesk.record_payment(no_show, amount=500, method="waived", user=None)
+    frontdesk.record_payment(no_show, amount=500, method="waived", note="Family emergency", user=None)
+    frontdesk.record_payment(today, amount=1500, method="upi", utr="412345678901", user=None)
+
+    takings = admin_client.get(reverse("admin:bookings_appointment_takings")).content.decode()
+    assert "Received: <strong>₹1500</strong>" in takings and "no-shows: 1" in takings
+    assert takings.count("data-unpaid") == 1 and late.consultation.reference in takings
+    rows = admin_client.get(reverse("admin:bookings_appointment_takings") + "?format=csv").content.decode()
+    lines = rows.strip().splitlines()
+    assert lines[0].startswith("Receipt,Date,Request,Specialist") and len(lines) == 3
+    assert "Family emergency" in rows and "412345678901" in rows
+
+
+def test_the_late_fee_is_shown_before_booking_and_in_the_confirmation(
+    client, clinic_profile, mailoutbox, settings
+):
+    clinic_profile.late_fee = 500
+    clinic_profile.save()
+    settings.BOOKING_REMINDER_HOURS = []
+    specialist_working_every_day(name="Dr Asha")
+    assert "If you cancel later or do not come, the fee is ₹500." in client.get("/book/").content.decode()
+    services.schedule_appointment(
+        ConsultationRequestFactory(mode=Mode.IN_CLINIC),
+        specialist=specialist_working_every_day(name="Dr B", fee_in_clinic=1500),
+        start=clinic_time(hour=11),
+    )
+    from tests.bookings.conftest import run_worker
+
+    run_worker()
+    (confirmation,) = mailoutbox
+    assert "If you cancel later or do not come, the fee is ₹500." in confirmation.body
