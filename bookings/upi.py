@@ -21,6 +21,7 @@ def qr_svg(link, *, title):
     """The link's QR code as inline SVG, with a title for screen readers."""
     if not link:
         return ""
-    svg = segno.make(link, error="m").svg_inline(scale=4, title=title, dark="#1f2a2e")
+    # No fixed size: a viewBox, so the stylesheet sizes it whole.
+    svg = segno.make(link, error="m").svg_inline(omitsize=True, title=title, dark="#1f2a2e")
     # segno escapes the title; the rest is its own markup. Named by its <title> for screen readers.
     return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308
