@@ -134,7 +134,9 @@ class BookView(FormView):
         chosen = form["slot"].value() or ""
         all_days = self.request.POST.get("show_times") == "all"
         context.update(
-            open_times_context(mode, specialist, chosen if isinstance(chosen, str) else "", all_days=all_days),
+            open_times_context(
+                mode, specialist, chosen if isinstance(chosen, str) else "", all_days=all_days
+            ),
             cutoff_hours=settings.BOOKING_CHANGE_CUTOFF_HOURS,
         )
         if getattr(self, "visit_key", None):
