@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.formats import local_datetime
+from messaging import kinds, outbox
 
 from . import services
 from .models import Appointment, Mode, Payment, ReceiptCounter
@@ -89,6 +90,16 @@ def correct_payment(payment, *, amount, method, utr="", reason, user):
     payment._history_user = user
     payment.save(update_fields=["amount", "method", "utr"])
     return payment
+
+
+def email_receipt(payment):
+    """The receipt to the visitor's email, in their language, through the outbox."""
+    consultation = payment.appointment.consultation
+    if consultation.erased_at or not consultation.email:
+        raise ValidationError("This visitor has no email address on record.")
+    outbox.queue(
+        kinds.Receipt, consultation, appointment=payment.appointment, payment=payment, channels=["email"]
+    )
 
 
 def amount_due(appointment, late_fee):

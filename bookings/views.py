@@ -24,7 +24,7 @@ from clinic.models import Specialist
 from clinic.net import client_ip
 from messaging.kinds import TEXT_CHANNELS
 
-from . import availability, rooms, services, tokens
+from . import availability, frontdesk, rooms, services, tokens
 from .forms import SUBMISSION_SALT, WEEKDAYS, ConsultationRequestForm, OpenTimesQuery, clean_slug
 from .models import Appointment, ConsultationRequest, DayPart, Mode, Payment, WaitlistOffer
 from .models.requests import CONTACT_CHANNELS, Language, SafeNow
@@ -639,7 +639,24 @@ class ReceiptView(TokenMixin, TemplateView):
         return None
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), **receipt_context(self.payment)}
+        return {
+            **super().get_context_data(**kwargs),
+            **receipt_context(self.payment),
+            "email_url": self.request.path,
+            "email_label": _("Email me this receipt"),
+        }
+
+    def post(self, request, *args, **kwargs):
+        refused = self.refuse()
+        if refused:
+            return refused
+        try:
+            frontdesk.email_receipt(self.payment)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("We are emailing you this receipt."))
+        return redirect(request.path)
 
 
 class StopTextsView(TokenMixin, View):

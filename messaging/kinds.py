@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from bookings import calendar, rooms, tokens, upi
+from bookings import calendar, receipts, rooms, tokens, upi
 from clinic.links import absolute_url
 from clinic.models import ClinicProfile, Mode
 
@@ -260,6 +260,20 @@ class WaitlistOffer(MessageKind):
         }
 
 
+class Receipt(MessageKind):
+    """A payment's receipt, emailed when the visitor or reception asks for it."""
+
+    name, label = "receipt", "Receipt (to visitor)"
+    subject = _("Your receipt from %(clinic)s")
+    template = "receipt"
+
+    def wanted(self, message):
+        return message.payment is not None and super().wanted(message)
+
+    def context(self, message):
+        return {**super().context(message), **receipts.receipt_context(message.payment)}
+
+
 class HoldReleased(MessageKind):
     name, label = "hold_released", "Chosen time released (to visitor)"
     subject = _("Please choose another time with %(clinic)s")
@@ -333,6 +347,7 @@ KINDS = {
         Reminder,
         HoldReleased,
         WaitlistOffer,
+        Receipt,
         VisitorChange,
     )
 }

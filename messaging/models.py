@@ -37,6 +37,10 @@ class OutgoingMessage(models.Model):
     offer = models.ForeignKey(
         "bookings.WaitlistOffer", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
     )
+    # A receipt's message: the payment it is the receipt of.
+    payment = models.ForeignKey(
+        "bookings.Payment", null=True, blank=True, on_delete=models.CASCADE, related_name="messages"
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Delivery attempts made so far.")
     last_error = models.CharField(

@@ -34,7 +34,15 @@ OUTAGE_PATIENCE = timedelta(minutes=5)
 
 
 def queue(
-    kind, consultation, *, appointment=None, offer=None, reminder_for=None, send_at=None, channels=None
+    kind,
+    consultation,
+    *,
+    appointment=None,
+    offer=None,
+    payment=None,
+    reminder_for=None,
+    send_at=None,
+    channels=None,
 ):
     """Call it inside the transaction of the change that causes the message;
     `kind` is one of messaging.kinds. One message per channel: by default
@@ -47,6 +55,7 @@ def queue(
             consultation=consultation,
             appointment=appointment,
             offer=offer,
+            payment=payment,
             reminder_for=reminder_for,
             remind_at=send_at,
             next_attempt_at=send_at,

@@ -156,6 +156,9 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             path("<int:pk>/desk/", view(self.desk_view), name="bookings_appointment_desk"),
             path("receipt/<int:payment>/", view(self.receipt_view), name="bookings_payment_receipt"),
             path(
+                "receipt/<int:payment>/email/", view(self.email_receipt_view), name="bookings_payment_email"
+            ),
+            path(
                 "schedule/<int:request_id>/", view(self.schedule_view), name="bookings_appointment_schedule"
             ),
             path("<int:pk>/reschedule/", view(self.reschedule_view), name="bookings_appointment_reschedule"),
@@ -417,9 +420,30 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             ),
             pk=payment,
         )
+        context = {
+            **receipt_context(payment),
+            "email_url": reverse("admin:bookings_payment_email", args=[payment.pk]),
+            "email_label": "Email it to the visitor",
+        }
         # In the visitor's language, as the copy they print from their own page.
         with translation.override(payment.appointment.consultation.page_language):
-            return TemplateResponse(request, "bookings/receipt.html", receipt_context(payment)).render()
+            return TemplateResponse(request, "bookings/receipt.html", context).render()
+
+    def email_receipt_view(self, request, payment):
+        payment = get_object_or_404(
+            Payment.objects.filter(appointment__in=self.get_queryset(request)), pk=payment
+        )
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            frontdesk.email_receipt(payment)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request, f"Receipt {payment.receipt} is being emailed to the visitor.", messages.SUCCESS
+            )
+        return redirect("admin:bookings_payment_receipt", payment.pk)
 
     def _held(self, request, pk):
         appointment = get_object_or_404(

@@ -214,3 +214,23 @@ def test_the_late_fee_is_shown_before_booking_and_in_the_confirmation(
     run_worker()
     (confirmation,) = mailoutbox
     assert "If you cancel later or do not come, the fee is ₹500." in confirmation.body
+
+
+def test_a_receipt_is_emailed_when_reception_or_the_visitor_asks(admin_client, client, today, mailoutbox):
+    payment = frontdesk.record_payment(today, amount=1500, method="upi", utr="412345678901", user=None)
+    admin_client.post(reverse("admin:bookings_payment_email", args=[payment.pk]))
+    own = reverse(
+        "bookings:receipt", kwargs={"token": tokens.token_for(today.consultation), "payment": payment.pk}
+    )
+    response = client.post(own, follow=True)
+    assert "We are emailing you this receipt." in response.content.decode()
+    from tests.bookings.conftest import run_worker
+
+    run_worker()
+    receipts = [m for m in mailoutbox if m.subject == "Your receipt from Gurgaon Mind & Wellness Clinic"]
+    assert len(receipts) == 2 and receipts[0].to == [today.consultation.email]
+    assert f"Here is your receipt {payment.receipt}." in receipts[0].body
+    assert (
+        "₹1,500 (Rupees one thousand, five hundred only)" in receipts[0].body
+        and "412345678901" in receipts[0].body
+    )

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
-from bookings import services
+from bookings import frontdesk, services
 from bookings.models import WaitlistOffer
 from messaging import kinds, outbox
 from messaging.models import OutgoingMessage
@@ -52,8 +52,16 @@ def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
         end=confirmed.end + timedelta(days=1),
         expires_at=confirmed.start,
     )
+    payment = frontdesk.record_payment(confirmed, amount=1500, method="cash", user=None)
     for kind in kinds.KINDS.values():
-        outbox.queue(kind, consultation, appointment=confirmed, offer=offer, reminder_for=confirmed.start)
+        outbox.queue(
+            kind,
+            consultation,
+            appointment=confirmed,
+            offer=offer,
+            payment=payment,
+            reminder_for=confirmed.start,
+        )
     run_worker()
     sent = {message.kind: message.status for message in OutgoingMessage.objects.all()}
     # The cancellation is for an appointment that is no longer confirmed only: here it still says so.
@@ -61,7 +69,7 @@ def test_every_kind_renders_by_email_in_both_languages(confirmed, language):
     subjects = {message.subject for message in mail.outbox}
     assert len(mail.outbox) == len(kinds.KINDS) and all(subjects)
     to_visitor = [message for message in mail.outbox if message.to == ["meera@example.com"]]
-    assert len(to_visitor) == 8
+    assert len(to_visitor) == 9
     if language == "hi":
         assert all("क्लिनिक" in message.body or "/hi/" in message.body for message in to_visitor)
     to_clinic = [message for message in mail.outbox if message.to != ["meera@example.com"]]
