@@ -4,6 +4,7 @@ authenticator app; and the page after too many wrong passwords."""
 import pytest
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, check_axe, screenshot
 from tests.factories import UserFactory
@@ -29,9 +30,10 @@ def test_staff_sign_in_with_password_and_code(page, settings, viewport_name, vie
     page.get_by_label("Password").fill("a-long-test-password")
     page.get_by_role("button", name="Log in").click()
     # A password alone: the same answer as a wrong password, which is never filled back in.
-    assert page.get_by_text(
-        "Please enter the correct username, password and code from your authenticator app"
-    ).is_visible()
+    # expect waits for the answer page (is_visible would look at once, racing it).
+    expect(
+        page.get_by_text("Please enter the correct username, password and code from your authenticator app")
+    ).to_be_visible()
     assert page.get_by_label("Password").input_value() == ""
     # Nothing to choose, however many apps.
     assert page.get_by_label("Authenticator app", exact=True).count() == 0
@@ -53,8 +55,8 @@ def test_the_lockout_page(page, console_errors, settings, viewport_name, viewpor
         page.get_by_label("Username").fill("reception")
         page.get_by_label("Password").fill("wrong")
         page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Too many failed logins").is_visible()
-    assert page.get_by_text("locked on this device for 15 minutes after 5 failed attempts").is_visible()
+    expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
+    expect(page.get_by_text("locked on this device for 15 minutes after 5 failed attempts")).to_be_visible()
     check_axe(page, f"lockout page at {viewport_name}")
     screenshot(page, f"admin-lockout-{viewport_name}")
     # Chromium reports the page's own 429 status; nothing else may reach the console.
