@@ -225,7 +225,12 @@ def _hold(consultation, slot):
         status=AppointmentStatus.HELD,
         created=consultation.consented_at,
     )
-    _history(appointment, "Time chosen by the visitor", None)
+    return _save_hold(appointment, "Time chosen by the visitor")
+
+
+def _save_hold(appointment, reason):
+    """A new hold, saved under the overlap guard; TimeTaken when it refuses."""
+    _history(appointment, reason, None)
     try:
         _save_guarded(appointment, force_insert=True)
     except ValidationError as exc:
@@ -479,11 +484,7 @@ def claim_offer(offer):
         mode=entry.mode,
         status=AppointmentStatus.HELD,
     )
-    _history(appointment, "Time taken from the waitlist", None)
-    try:
-        _save_guarded(appointment, force_insert=True)
-    except ValidationError as exc:
-        raise TimeTaken from exc
+    _save_hold(appointment, "Time taken from the waitlist")
     now = timezone.now()
     offer.claimed_at = now
     offer.save(update_fields=["claimed_at"])

@@ -242,16 +242,11 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         requests waiting for a time beside it."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        try:
-            day = date.fromisoformat(request.GET.get("date", ""))
-        except ValueError:
-            day = timezone.localdate()
+        day = chosen_day(request.GET)
         by_day = request.GET.get("view") == "day"
         first = day if by_day else board.week_start(day)
         length = 1 if by_day else 7
-        specialists = Specialist.objects.active()
-        if sees_only_own(request.user):
-            specialists = specialists.filter(user=request.user)
+        specialists = visible_specialists(request)
         may_book = request.user.has_perm("bookings.add_appointment")
         chosen = chosen_hold = None
         if may_book and request.GET.get("request", "").isdigit():
@@ -307,9 +302,7 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         """A clinician's open courses of care: their own; reception chooses whose."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        specialists = Specialist.objects.active()
-        if sees_only_own(request.user):
-            specialists = specialists.filter(user=request.user)
+        specialists = visible_specialists(request)
         chosen = request.GET.get("specialist", "")
         specialist = (
             specialists.filter(pk=chosen).first() if chosen.isdigit() else None
@@ -329,13 +322,8 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         order, with arrivals, fees and payments; prints on A4."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        try:
-            day = date.fromisoformat(request.GET.get("date", ""))
-        except ValueError:
-            day = timezone.localdate()
-        specialists = Specialist.objects.active()
-        if sees_only_own(request.user):
-            specialists = specialists.filter(user=request.user)
+        day = chosen_day(request.GET)
+        specialists = visible_specialists(request)
         chosen = request.GET.get("specialist", "")
         shown = specialists.filter(pk=chosen) if chosen.isdigit() else specialists
         context = {
@@ -496,14 +484,21 @@ class AppointmentAdmin(VisibleOnlyAdmin):
             submit="Offer this time and confirm",
         )
 
-    def schedule_view(self, request, request_id):
+    def _schedulable(self, request, request_id):
+        """(The request to book for, None), or (None, the way back to its page saying why not)."""
         consultation = get_object_or_404(visible_requests(request), pk=request_id)
         if not request.user.has_perm("bookings.add_appointment"):
             raise PermissionDenied
         problem = consultation.why_not_schedulable()
         if problem:
             self.message_user(request, problem, messages.WARNING)
-            return redirect("admin:bookings_consultationrequest_change", consultation.pk)
+            return None, redirect("admin:bookings_consultationrequest_change", consultation.pk)
+        return consultation, None
+
+    def schedule_view(self, request, request_id):
+        consultation, refused = self._schedulable(request, request_id)
+        if refused:
+            return refused
         form = AppointmentForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         return self._appointment_page(
             request,
@@ -518,13 +513,9 @@ class AppointmentAdmin(VisibleOnlyAdmin):
         """Weekly sessions: the rule gives the dates, each is checked and shown
         (a clash with why and the nearest open time); staff choose for each
         (the date, the alternative, or leave it out), then book them all."""
-        consultation = get_object_or_404(visible_requests(request), pk=request_id)
-        if not request.user.has_perm("bookings.add_appointment"):
-            raise PermissionDenied
-        problem = consultation.why_not_schedulable()
-        if problem:
-            self.message_user(request, problem, messages.WARNING)
-            return redirect("admin:bookings_consultationrequest_change", consultation.pk)
+        consultation, refused = self._schedulable(request, request_id)
+        if refused:
+            return refused
         form = SeriesForm(request.POST or None, initial=schedule_initial(consultation, request.GET))
         planned = form.plan() if form.is_valid() else []
         if planned and "book" in request.POST:
@@ -652,6 +643,20 @@ def chosen_starts(planned, data):
         elif choice == "alternative" and session.alternative is not None:
             starts.append(session.alternative.start)
     return starts
+
+
+def visible_specialists(request):
+    """Every active specialist; for a clinician, themselves."""
+    specialists = Specialist.objects.active()
+    return specialists.filter(user=request.user) if sees_only_own(request.user) else specialists
+
+
+def chosen_day(query):
+    """The ?date= of the page, else today."""
+    try:
+        return date.fromisoformat(query.get("date", ""))
+    except ValueError:
+        return timezone.localdate()
 
 
 def visible_requests(request):
